@@ -1,0 +1,80 @@
+// Module entry: error classes, the guard's error mapping, and registration of every area.
+#include "common.h"
+
+#include <cstdlib>
+
+namespace torch_node {
+
+static bool showCppStacktraces() {
+  const char* flag = std::getenv("TORCH_SHOW_CPP_STACKTRACES");
+  return flag != nullptr && std::string(flag) == "1";
+}
+
+static void throwWith(Napi::Env env, Napi::FunctionReference& ctor, const std::string& message) {
+  if (ctor.IsEmpty()) {
+    Napi::Error::New(env, message).ThrowAsJavaScriptException();
+    return;
+  }
+  Napi::Object error = ctor.New({Napi::String::New(env, message)});
+  napi_throw(env, error);
+}
+
+static std::string torchMessage(const c10::Error& e) {
+  return showCppStacktraces() ? std::string(e.what()) : std::string(e.what_without_backtrace());
+}
+
+void throwAsJs(Napi::Env env, std::exception_ptr error) {
+  auto& data = instance(env);
+  try {
+    std::rethrow_exception(error);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (const c10::IndexError& e) {
+    throwWith(env, data.indexError, torchMessage(e));
+  } catch (const c10::TypeError& e) {
+    throwWith(env, data.typeError, torchMessage(e));
+  } catch (const c10::ValueError& e) {
+    throwWith(env, data.valueError, torchMessage(e));
+  } catch (const c10::NotImplementedError& e) {
+    throwWith(env, data.notImplementedError, torchMessage(e));
+  } catch (const c10::Error& e) {
+    throwWith(env, data.torchError, torchMessage(e));
+  } catch (const ArgumentError& e) {
+    throwWith(env, data.typeError, e.what());
+  } catch (const std::bad_alloc&) {
+    throwWith(env, data.torchError, "out of memory (std::bad_alloc)");
+  } catch (const std::exception& e) {
+    throwWith(env, data.torchError, e.what());
+  } catch (...) {
+    throwWith(env, data.torchError, "unknown C++ exception");
+  }
+}
+
+// JS hands its error classes over at load so that `instanceof` works on native errors.
+static Napi::Value setErrorClasses(const Napi::CallbackInfo& info) {
+  auto& data = instance(info.Env());
+  Napi::Object classes = info[0].As<Napi::Object>();
+  data.torchError = Napi::Persistent(classes.Get("TorchError").As<Napi::Function>());
+  data.indexError = Napi::Persistent(classes.Get("IndexError").As<Napi::Function>());
+  data.typeError = Napi::Persistent(classes.Get("TypeError").As<Napi::Function>());
+  data.valueError = Napi::Persistent(classes.Get("ValueError").As<Napi::Function>());
+  data.notImplementedError = Napi::Persistent(classes.Get("NotImplementedError").As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+static Napi::Object init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new InstanceData());
+  TORCH_NODE_EXPORT(exports, "setErrorClasses", setErrorClasses);
+  initTensorHandles(env, exports);
+  initDispatch(env, exports);
+  initCreation(env, exports);
+  initIndexing(env, exports);
+  initAutograd(env, exports);
+  initContext(env, exports);
+  return exports;
+}
+
+}  // namespace torch_node
+
+static Napi::Object InitTorchNode(Napi::Env env, Napi::Object exports) { return torch_node::init(env, exports); }
+NODE_API_MODULE(torch_node_addon, InitTorchNode)

@@ -1,0 +1,202 @@
+// Tensor handles: a tagged Napi::External owning one at::Tensor. Native bytes are
+// reported to V8 so that GC pressure follows tensor memory; a finalizer is the
+// backstop when JS never calls dispose().
+#include "common.h"
+
+#include <cmath>
+
+namespace torch_node {
+
+// A random tag: a foreign object passed as a tensor is a TypeError, never a crash.
+static const napi_type_tag kTensorTag = {0x9c2f4e1ab7d34c55ULL, 0x81e6f0c2d95a3b17ULL};
+// TensorImpl, its storage and allocator bookkeeping cost this much beyond the data.
+static constexpr int64_t kTensorOverheadBytes = 320;
+
+static int64_t nativeBytes(const at::Tensor& t) {
+  int64_t bytes = kTensorOverheadBytes;
+  if (t.has_storage()) bytes += static_cast<int64_t>(t.storage().nbytes());
+  return bytes;
+}
+
+static void release(Napi::Env env, TensorHolder* holder) {
+  if (!holder->tensor.defined()) return;
+  holder->tensor.reset();
+  auto& data = instance(env);
+  data.liveTensors--;
+  data.reportedBytes -= holder->reportedBytes;
+  Napi::MemoryManagement::AdjustExternalMemory(env, -holder->reportedBytes);
+  holder->reportedBytes = 0;
+}
+
+static void finalizeHolder(napi_env env, void* raw, void*) {
+  auto* holder = static_cast<TensorHolder*>(raw);
+  release(Napi::Env(env), holder);
+  delete holder;
+}
+
+Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
+  if (!tensor.defined()) return env.Null();
+  auto* holder = new TensorHolder{std::move(tensor), 0};
+  holder->reportedBytes = nativeBytes(holder->tensor);
+  napi_value external;
+  napi_status status = napi_create_external(env, holder, finalizeHolder, nullptr, &external);
+  if (status != napi_ok) {
+    delete holder;
+    NAPI_THROW(Napi::Error::New(env, "could not create a tensor handle"), Napi::Value());
+  }
+  napi_type_tag_object(env, external, &kTensorTag);
+  auto& data = instance(env);
+  data.liveTensors++;
+  data.reportedBytes += holder->reportedBytes;
+  Napi::MemoryManagement::AdjustExternalMemory(env, holder->reportedBytes);
+  return Napi::Value(env, external);
+}
+
+bool isTensorHandle(Napi::Env env, napi_value value) {
+  bool tagged = false;
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return false;
+  napi_check_object_type_tag(env, value, &kTensorTag, &tagged);
+  return tagged;
+}
+
+at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what) {
+  if (!isTensorHandle(env, value)) {
+    throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
+  }
+  void* raw = nullptr;
+  napi_get_value_external(env, value, &raw);
+  auto* holder = static_cast<TensorHolder*>(raw);
+  if (!holder->tensor.defined()) {
+    throw std::runtime_error(std::string("'") + what + "' is a Tensor that was disposed; it can no longer be used");
+  }
+  return holder->tensor;
+}
+
+static Napi::Value dispose(const Napi::CallbackInfo& info) {
+  if (!isTensorHandle(info.Env(), info[0])) throw ArgumentError("dispose: expected a tensor handle");
+  void* raw = nullptr;
+  napi_get_value_external(info.Env(), info[0], &raw);
+  release(info.Env(), static_cast<TensorHolder*>(raw));
+  return info.Env().Undefined();
+}
+
+static Napi::Value isDisposed(const Napi::CallbackInfo& info) {
+  if (!isTensorHandle(info.Env(), info[0])) throw ArgumentError("isDisposed: expected a tensor handle");
+  void* raw = nullptr;
+  napi_get_value_external(info.Env(), info[0], &raw);
+  return Napi::Boolean::New(info.Env(), !static_cast<TensorHolder*>(raw)->tensor.defined());
+}
+
+static Napi::Value liveTensorCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(instance(info.Env()).liveTensors));
+}
+
+static Napi::Value liveTensorBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(instance(info.Env()).reportedBytes));
+}
+
+// Metadata read on hot paths (shape, dtype, device) comes straight from the TensorImpl.
+static Napi::Value sizes(const Napi::CallbackInfo& info) {
+  return fromIntList(info.Env(), unwrapTensor(info.Env(), info[0], "self").sizes());
+}
+static Napi::Value strides(const Napi::CallbackInfo& info) {
+  return fromIntList(info.Env(), unwrapTensor(info.Env(), info[0], "self").strides());
+}
+static Napi::Value dim(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(unwrapTensor(info.Env(), info[0], "self").dim()));
+}
+static Napi::Value numel(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(unwrapTensor(info.Env(), info[0], "self").numel()));
+}
+static Napi::Value scalarType(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<int>(unwrapTensor(info.Env(), info[0], "self").scalar_type()));
+}
+static Napi::Value device(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), unwrapTensor(info.Env(), info[0], "self").device().str());
+}
+static Napi::Value storageOffset(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(unwrapTensor(info.Env(), info[0], "self").storage_offset()));
+}
+static Napi::Value dataPtr(const Napi::CallbackInfo& info) {
+  auto& t = unwrapTensor(info.Env(), info[0], "self");
+  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(t.data_ptr())));
+}
+static Napi::Value isSameTensor(const Napi::CallbackInfo& info) {
+  auto& a = unwrapTensor(info.Env(), info[0], "self");
+  auto& b = unwrapTensor(info.Env(), info[1], "other");
+  return Napi::Boolean::New(info.Env(), a.is_same(b));
+}
+
+// ---- conversions shared by the other areas ---------------------------------
+int64_t toInt64(Napi::Env env, napi_value value, const char* what) {
+  napi_valuetype type;
+  napi_typeof(env, value, &type);
+  if (type == napi_number) {
+    double d = Napi::Number(env, value).DoubleValue();
+    if (!std::isfinite(d) || std::floor(d) != d) {
+      throw ArgumentError(std::string("expected an integer for '") + what + "' but received " + std::to_string(d));
+    }
+    if (std::fabs(d) > 9007199254740992.0) {
+      throw ArgumentError(std::string("'") + what + "' is beyond 2^53 as a JS number; pass a BigInt");
+    }
+    return static_cast<int64_t>(d);
+  }
+  if (type == napi_bigint) {
+    bool lossless = false;
+    int64_t v = Napi::BigInt(env, value).Int64Value(&lossless);
+    if (!lossless) throw ArgumentError(std::string("BigInt for '") + what + "' does not fit in int64");
+    return v;
+  }
+  if (type == napi_boolean) return Napi::Boolean(env, value).Value() ? 1 : 0;
+  throw ArgumentError(std::string("expected an integer for '") + what + "'");
+}
+
+Napi::Value fromInt64(Napi::Env env, int64_t value) {
+  return Napi::Number::New(env, static_cast<double>(value));
+}
+
+std::vector<int64_t> toInt64List(Napi::Env env, napi_value value, const char* what) {
+  bool isArray = false;
+  napi_is_array(env, value, &isArray);
+  if (!isArray) throw ArgumentError(std::string("expected an array of integers for '") + what + "'");
+  Napi::Array array(env, value);
+  std::vector<int64_t> out(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) out[i] = toInt64(env, array.Get(i), what);
+  return out;
+}
+
+Napi::Array fromIntList(Napi::Env env, at::IntArrayRef values) {
+  Napi::Array array = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); i++) array.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(values[i])));
+  return array;
+}
+
+Napi::Value fromScalar(Napi::Env env, const at::Scalar& scalar) {
+  if (scalar.isBoolean()) return Napi::Boolean::New(env, scalar.toBool());
+  if (scalar.isIntegral(false)) {
+    int64_t v = scalar.toLong();
+    if (v > 9007199254740992LL || v < -9007199254740992LL) return Napi::BigInt::New(env, v);
+    return Napi::Number::New(env, static_cast<double>(v));
+  }
+  if (scalar.isComplex()) throw std::runtime_error("complex scalars are not supported in JS yet");
+  return Napi::Number::New(env, scalar.toDouble());
+}
+
+void initTensorHandles(Napi::Env env, Napi::Object exports) {
+  TORCH_NODE_EXPORT(exports, "dispose", dispose);
+  TORCH_NODE_EXPORT(exports, "isDisposed", isDisposed);
+  TORCH_NODE_EXPORT(exports, "liveTensorCount", liveTensorCount);
+  TORCH_NODE_EXPORT(exports, "liveTensorBytes", liveTensorBytes);
+  TORCH_NODE_EXPORT(exports, "sizes", sizes);
+  TORCH_NODE_EXPORT(exports, "strides", strides);
+  TORCH_NODE_EXPORT(exports, "dim", dim);
+  TORCH_NODE_EXPORT(exports, "numel", numel);
+  TORCH_NODE_EXPORT(exports, "scalarType", scalarType);
+  TORCH_NODE_EXPORT(exports, "device", device);
+  TORCH_NODE_EXPORT(exports, "storageOffset", storageOffset);
+  TORCH_NODE_EXPORT(exports, "dataPtr", dataPtr);
+  TORCH_NODE_EXPORT(exports, "isSameTensor", isSameTensor);
+}
+
+}  // namespace torch_node
