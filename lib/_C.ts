@@ -1,0 +1,98 @@
+// Loads the native addon once. A failed load says what to do instead of a bare dlopen error.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IndexError, NotImplementedError, TorchError, TorchTypeError, ValueError } from './errors.js';
+
+/** An opaque native tensor handle (a tagged Napi::External owning one at::Tensor). */
+export type Handle = { readonly __handle: unique symbol };
+
+export interface NativeAddon {
+  setErrorClasses(classes: Record<string, Function>): void;
+  // tensor handles
+  dispose(h: Handle): void;
+  isDisposed(h: Handle): boolean;
+  liveTensorCount(): number;
+  liveTensorBytes(): number;
+  sizes(h: Handle): number[];
+  strides(h: Handle): number[];
+  dim(h: Handle): number;
+  numel(h: Handle): number;
+  scalarType(h: Handle): number;
+  device(h: Handle): string;
+  storageOffset(h: Handle): number;
+  dataPtr(h: Handle): bigint;
+  isSameTensor(a: Handle, b: Handle): boolean;
+  // ops
+  findOp(name: string, overload: string): number;
+  callOp(id: number, ...args: unknown[]): unknown;
+  opSchema(id: number): string;
+  // data
+  fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number, asBool?: boolean): Handle;
+  toTypedArray(h: Handle): Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
+  item(h: Handle): number | boolean | bigint;
+  index(h: Handle, indices: unknown[]): Handle;
+  indexPut(h: Handle, indices: unknown[], value: Handle | number | boolean): void;
+  // autograd
+  requiresGrad(h: Handle): boolean;
+  setRequiresGrad(h: Handle, value: boolean): void;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, g: Handle | null): void;
+  gradFnName(h: Handle): string | null;
+  isLeaf(h: Handle): boolean;
+  retainGrad(h: Handle): void;
+  backward(tensors: Handle[], grads: (Handle | null)[], retainGraph: boolean | undefined, createGraph: boolean, inputs?: Handle[]): void;
+  autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[], retainGraph: boolean | undefined, createGraph: boolean, allowUnused: boolean): (Handle | null)[];
+  isGradEnabled(): boolean;
+  setGradEnabled(enabled: boolean): void;
+  // context
+  manualSeed(seed: number | bigint): void;
+  initialSeed(): bigint;
+  setDefaultDtype(code: number): void;
+  getDefaultDtype(): number;
+  getNumThreads(): number;
+  setNumThreads(n: number): void;
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  cudaSynchronize(device?: number): void;
+  libtorchVersion(): string;
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+function load(): NativeAddon {
+  const root = packageRoot();
+  const path = process.env.TORCH_NODE_ADDON ?? join(root, 'build', 'Release', 'torch_node.node');
+  const require = createRequire(import.meta.url);
+  if (!existsSync(path)) {
+    throw new Error(
+      `torch-node: the native addon is not built (${path} is missing).\n` +
+        'Possible solutions:\n' +
+        '  - build it: npm run build:native   (needs libtorch: see scripts/setup-debian.sh or set LIBTORCH)\n' +
+        '  - reinstall: npm install torch-node',
+    );
+  }
+  try {
+    return require(path) as NativeAddon;
+  } catch (e) {
+    const reason = (e as Error).message;
+    const missingSo = /lib(torch|c10)[\w.]*\.so[^:]*: cannot open shared object file/.exec(reason);
+    throw new Error(
+      `torch-node: could not load the native addon ${path}:\n  ${reason}\n` +
+        'Possible solutions:\n' +
+        (missingSo
+          ? `  - the libtorch it was built against is gone (${missingSo[0]}): reinstall it (apt-get install libtorch-dev) or set LD_LIBRARY_PATH to its lib directory\n`
+          : '') +
+        '  - rebuild for this Node and libtorch: npm run build:native\n' +
+        '  - if you moved or upgraded libtorch, rebuild after setting LIBTORCH or LIBTORCH_USE_PYTORCH=1',
+    );
+  }
+}
+
+export const native: NativeAddon = load();
+native.setErrorClasses({ TorchError, IndexError, TypeError: TorchTypeError, ValueError, NotImplementedError });

@@ -1,0 +1,268 @@
+// The generic op path. Every ATen op in lib/_generated/native_functions.ts becomes a
+// torch.* function and/or Tensor method. A call picks the first overload whose
+// schema accepts the arguments (Python's rules: positional arguments in schema
+// order, keyword arguments in a trailing options object, a lone int[] accepts
+// varargs), converts them for the native layer and calls the op by id.
+import { native, type Handle } from '../_C.js';
+import { Device } from '../device.js';
+import { DType, Layout, MemoryFormat } from '../dtype.js';
+import { NotImplementedError, TorchTypeError } from '../errors.js';
+import { NATIVE_FUNCTIONS } from '../_generated/native_functions.js';
+import { isExposed, parseSchema, type Schema, type SchemaArg } from './schema.js';
+
+/** What the dispatcher needs of a Tensor; the class registers itself to avoid an import cycle. */
+export interface TensorLike {
+  readonly _h: Handle;
+}
+type TensorClass = { new (handle: Handle): TensorLike; prototype: TensorLike };
+let Tensor: TensorClass;
+export function registerTensorClass(cls: TensorClass): void {
+  Tensor = cls;
+}
+
+interface Overload {
+  schema: Schema;
+  /** Parameters the caller supplies: for a method, all but self. */
+  params: SchemaArg[];
+  /** Positions (in schema order) of the caller's params. */
+  paramSlots: number[];
+  positionalCount: number;
+  selfSlot: number;
+  /** A lone int[] positional parameter takes varargs: x.view(2, 3), torch.zeros(2, 3). */
+  varargsIntList: boolean;
+  /** Factory functions take requires_grad, which is not part of the ATen schema. */
+  isFactory: boolean;
+  opId?: number;
+}
+
+const overloadCache = new Map<string, Overload[]>();
+
+function buildOverloads(name: string, asMethod: boolean): Overload[] {
+  const entry = NATIVE_FUNCTIONS[name];
+  const overloads: Overload[] = [];
+  for (const text of entry?.schemas ?? []) {
+    const schema = parseSchema(text);
+    if (!isExposed(schema)) continue;
+    const selfSlot = asMethod ? schema.args.findIndex((a) => a.name === 'self' && a.baseType === 'Tensor') : -1;
+    if (asMethod && selfSlot < 0) continue;
+    const paramSlots = schema.args.map((_, i) => i).filter((i) => i !== selfSlot);
+    const params = paramSlots.map((i) => schema.args[i]);
+    const positionalCount = params.filter((a) => !a.kwargOnly).length;
+    const names = new Set(schema.args.map((a) => a.name));
+    overloads.push({
+      schema,
+      params,
+      paramSlots,
+      positionalCount,
+      selfSlot,
+      varargsIntList: positionalCount === 1 && (params[0].baseType === 'int[]' || params[0].baseType === 'SymInt[]'),
+      isFactory: names.has('pin_memory') && names.has('device'),
+    });
+  }
+  return overloads;
+}
+
+function overloadsFor(name: string, asMethod: boolean): Overload[] {
+  const key = asMethod ? `m:${name}` : `f:${name}`;
+  let found = overloadCache.get(key);
+  if (!found) {
+    found = buildOverloads(name, asMethod);
+    overloadCache.set(key, found);
+  }
+  return found;
+}
+
+function opIdOf(overload: Overload): number {
+  if (overload.opId === undefined) {
+    const id = native.findOp(`aten::${overload.schema.name}`, overload.schema.overload);
+    if (id < 0) {
+      throw new NotImplementedError(
+        `${overload.schema.name}: the op aten::${overload.schema.name}${overload.schema.overload ? '.' + overload.schema.overload : ''} is not in the libtorch torch-node was built against (libtorch ${native.libtorchVersion()})`,
+      );
+    }
+    overload.opId = id;
+  }
+  return overload.opId;
+}
+
+const isInteger = (v: unknown): boolean => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
+const isTensor = (v: unknown): v is TensorLike => v instanceof Tensor;
+
+/** Converts one JS value for a schema argument, or returns NO_MATCH. */
+const NO_MATCH = Symbol('no match');
+function convert(arg: SchemaArg, v: unknown, relaxed: boolean): unknown {
+  if (v === undefined) return undefined;
+  if (v === null) return arg.optional ? null : NO_MATCH;
+  switch (arg.baseType) {
+    case 'Tensor':
+      if (isTensor(v)) return v._h;
+      if (relaxed && (typeof v === 'number' || typeof v === 'boolean')) return wrappedNumber(v)._h;
+      return NO_MATCH;
+    case 'Scalar':
+      return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? v : NO_MATCH;
+    case 'int':
+    case 'SymInt':
+      return isInteger(v) ? v : NO_MATCH;
+    case 'float':
+      return typeof v === 'number' ? v : NO_MATCH;
+    case 'bool':
+      return typeof v === 'boolean' ? v : NO_MATCH;
+    case 'str':
+      return typeof v === 'string' ? v : NO_MATCH;
+    case 'int[]':
+    case 'SymInt[]':
+      if (isInteger(v)) return arg.fixedSize !== undefined || relaxed ? v : NO_MATCH;
+      return Array.isArray(v) && v.every(isInteger) ? v : NO_MATCH;
+    case 'float[]':
+      if (typeof v === 'number') return arg.fixedSize !== undefined ? new Array(arg.fixedSize).fill(v) : NO_MATCH;
+      return Array.isArray(v) && v.every((x) => typeof x === 'number') ? v : NO_MATCH;
+    case 'bool[]':
+      return Array.isArray(v) && v.every((x) => typeof x === 'boolean') ? v : NO_MATCH;
+    case 'Tensor[]':
+      return Array.isArray(v) && v.every(isTensor) ? v.map((t) => t._h) : NO_MATCH;
+    case 'Tensor?[]':
+      return Array.isArray(v) && v.every((t) => t === null || isTensor(t)) ? v.map((t) => (t === null ? null : t._h)) : NO_MATCH;
+    case 'ScalarType':
+      return v instanceof DType ? v.code : NO_MATCH;
+    case 'Layout':
+      return v instanceof Layout ? v.code : NO_MATCH;
+    case 'MemoryFormat':
+      return v instanceof MemoryFormat ? v.code : NO_MATCH;
+    case 'Device':
+      if (v instanceof Device) return v.toString();
+      return typeof v === 'string' ? new Device(v).toString() : NO_MATCH;
+    default:
+      return NO_MATCH;
+  }
+}
+
+function wrappedNumber(v: number | boolean): TensorLike {
+  return callFunction('scalar_tensor', [v]) as TensorLike;
+}
+
+function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Arguments for the native call in schema order, or null when this overload does not fit. */
+function bind(overload: Overload, self: TensorLike | undefined, positional: unknown[], options: Record<string, unknown> | undefined, relaxed: boolean): unknown[] | null {
+  const slots: unknown[] = new Array(overload.schema.args.length);
+  if (overload.selfSlot >= 0) slots[overload.selfSlot] = self!._h;
+  let given = positional;
+  if (overload.varargsIntList && given.length > 1) {
+    if (!given.every(isInteger)) return null;
+    given = [given];
+  }
+  if (given.length > overload.positionalCount) return null;
+  const set: boolean[] = new Array(overload.params.length).fill(false);
+  for (let i = 0; i < given.length; i++) {
+    const value = convert(overload.params[i], given[i], relaxed);
+    if (value === NO_MATCH) return null;
+    slots[overload.paramSlots[i]] = value;
+    set[i] = given[i] !== undefined;
+  }
+  if (options) {
+    for (const key in options) {
+      if (key === 'requires_grad' && overload.isFactory) continue;
+      const p = overload.params.findIndex((a) => a.name === key);
+      if (p < 0 || set[p]) return null;
+      const value = convert(overload.params[p], options[key], relaxed);
+      if (value === NO_MATCH) return null;
+      slots[overload.paramSlots[p]] = value;
+      set[p] = options[key] !== undefined;
+    }
+  }
+  // Required parameters (no default) must be given; an optional type without a default may be null.
+  for (let i = 0; i < overload.params.length; i++) {
+    if (!set[i] && overload.params[i].defaultValue === undefined && slots[overload.paramSlots[i]] !== null) return null;
+  }
+  return slots;
+}
+
+function wrapResult(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) {
+    if (Array.isArray(value)) return value.map(wrapResult);
+    return new Tensor(value as Handle);
+  }
+  return value;
+}
+
+function describeArg(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (isTensor(v)) return 'Tensor';
+  if (Array.isArray(v)) return `[${v.map(describeArg).join(', ')}]`;
+  if (v instanceof DType) return 'dtype';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v;
+}
+
+function signatureText(o: Overload): string {
+  const params = o.params.map((a) => {
+    const type = `${a.baseType}${a.fixedSize !== undefined ? '' : ''}${a.optional ? '?' : ''}`;
+    return `${type} ${a.name}${a.defaultValue !== undefined ? `=${a.defaultValue}` : ''}`;
+  });
+  const firstKw = o.params.findIndex((a) => a.kwargOnly);
+  if (firstKw >= 0) params.splice(firstKw, 0, '*');
+  return `(${params.join(', ')})`;
+}
+
+function noMatch(label: string, overloads: Overload[], positional: unknown[], options?: Record<string, unknown>): TorchTypeError {
+  if (overloads.length === 0) return new TorchTypeError(`${label}: no overload of this op can be called from JS`);
+  const got = positional.map(describeArg);
+  if (options) for (const k of Object.keys(options)) got.push(`${k}=${describeArg(options[k])}`);
+  return new TorchTypeError(
+    `${label}() received an invalid combination of arguments - got (${got.join(', ')}), but expected one of:\n` +
+      overloads.map((o) => ` * ${signatureText(o)}`).join('\n'),
+  );
+}
+
+function invoke(label: string, overloads: Overload[], self: TensorLike | undefined, args: unknown[]): unknown {
+  let options: Record<string, unknown> | undefined;
+  let positional = args;
+  if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
+    options = args[args.length - 1] as Record<string, unknown>;
+    positional = args.slice(0, -1);
+  }
+  for (const relaxed of [false, true]) {
+    for (const overload of overloads) {
+      const slots = bind(overload, self, positional, options, relaxed);
+      if (slots === null) continue;
+      const result = native.callOp(opIdOf(overload), ...slots);
+      if (result === undefined && overload.schema.returns.length === 1) {
+        // In-place op: libtorch returned its first argument; hand back the caller's object.
+        return overload.selfSlot === 0 ? self : overload.schema.args[0].baseType === 'Tensor' ? positional[0] : undefined;
+      }
+      const wrapped = wrapResult(result);
+      if (overload.isFactory && options?.requires_grad) (wrapped as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
+      return wrapped;
+    }
+  }
+  throw noMatch(label, overloads, positional, options);
+}
+
+/** Calls torch.<name>(...args) through the generated op table. */
+export function callFunction(name: string, args: unknown[]): unknown {
+  return invoke(name, overloadsFor(name, false), undefined, args);
+}
+
+/** Calls self.<name>(...args) through the generated op table. */
+export function callMethod(self: TensorLike, name: string, args: unknown[]): unknown {
+  return invoke(`Tensor.${name}`, overloadsFor(name, true), self, args);
+}
+
+/** Names of generated ops by where Python exposes them. */
+export function generatedNames(): { functions: string[]; methods: string[]; byModule: Record<string, string[]> } {
+  const functions: string[] = [];
+  const methods: string[] = [];
+  const byModule: Record<string, string[]> = {};
+  for (const [name, entry] of Object.entries(NATIVE_FUNCTIONS)) {
+    if (entry.variants.includes('method')) methods.push(name);
+    if (!entry.variants.includes('function')) continue;
+    if (entry.module) (byModule[entry.module] ??= []).push(name);
+    else functions.push(name);
+  }
+  return { functions, methods, byModule };
+}

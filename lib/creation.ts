@@ -1,0 +1,96 @@
+// torch.tensor(): tensors from JS numbers, booleans, nested arrays, TypedArrays and Tensors.
+import { native } from './_C.js';
+import { type DeviceLike } from './device.js';
+import { DType, bool, float32, float64, get_default_dtype, int16, int32, int64, int8, uint8 } from './dtype.js';
+import { TorchTypeError, ValueError } from './errors.js';
+import { Tensor } from './tensor.js';
+
+export type TensorData = number | boolean | bigint | TensorData[] | ArrayBufferView | Tensor;
+
+export interface TensorOptions {
+  dtype?: DType;
+  device?: DeviceLike;
+  requires_grad?: boolean;
+}
+
+const TYPED_ARRAY_DTYPES: [Function, DType][] = [
+  [Float32Array, float32], [Float64Array, float64], [Int8Array, int8], [Uint8Array, uint8],
+  [Int16Array, int16], [Int32Array, int32], [BigInt64Array, int64],
+];
+
+function dtypeOfTypedArray(data: ArrayBufferView): DType {
+  for (const [cls, dtype] of TYPED_ARRAY_DTYPES) if (data instanceof cls) return dtype;
+  throw new TorchTypeError(`torch.tensor: unsupported TypedArray ${data.constructor.name} (use Float32Array, Float64Array, Int8Array, Uint8Array, Int16Array, Int32Array or BigInt64Array)`);
+}
+
+/** Walks nested arrays once: shape, flat values, and the dtype Python would infer. */
+function flatten(data: TensorData): { shape: number[]; flat: (number | boolean | bigint)[]; kind: 'bool' | 'int' | 'float' } {
+  const shape: number[] = [];
+  for (let level: unknown = data; Array.isArray(level); level = level[0]) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+  }
+  const flat: (number | boolean | bigint)[] = [];
+  let sawFloat = false;
+  let sawInt = false;
+  const visit = (value: unknown, dim: number): void => {
+    if (dim < shape.length) {
+      if (!Array.isArray(value)) throw new ValueError(`torch.tensor: expected a sequence of length ${shape[dim]} at dim ${dim} (got ${typeof value})`);
+      if (value.length !== shape[dim]) throw new ValueError(`torch.tensor: expected sequence of length ${shape[dim]} at dim ${dim} (got ${value.length})`);
+      for (const v of value) visit(v, dim + 1);
+      return;
+    }
+    if (typeof value === 'number') {
+      if (Number.isInteger(value) && !Object.is(value, -0)) sawInt = true;
+      else sawFloat = true;
+    } else if (typeof value === 'bigint') sawInt = true;
+    else if (typeof value !== 'boolean') {
+      throw new TorchTypeError(`torch.tensor: expected numbers, booleans or nested arrays of them but found ${Array.isArray(value) ? 'a ragged nested array' : value === null ? 'null' : typeof value}`);
+    }
+    flat.push(value as number | boolean | bigint);
+  };
+  visit(data, 0);
+  return { shape, flat, kind: sawFloat ? 'float' : sawInt ? 'int' : flat.length > 0 ? 'bool' : 'float' };
+}
+
+/**
+ * Creates a tensor by copying `data` (Python: `torch.tensor(data, dtype=None, device=None, requires_grad=False)`).
+ * Integers infer int64, any fractional number infers the default dtype, booleans infer bool.
+ *
+ * Example: `torch.tensor([[1, 2], [3, 4]], { dtype: torch.float32, requires_grad: true })`
+ */
+export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
+  let result: Tensor;
+  if (data instanceof Tensor) {
+    result = data.detach().clone();
+    if (options.dtype) result = result.to(options.dtype);
+  } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    const source = dtypeOfTypedArray(data);
+    const length = (data as unknown as ArrayLike<unknown>).length;
+    result = new Tensor(native.fromTypedArray(data, [length], (options.dtype ?? source).code));
+  } else {
+    const { shape, flat, kind } = flatten(data);
+    const target = options.dtype ?? (kind === 'float' ? get_default_dtype() : kind === 'int' ? int64 : bool);
+    let buffer: ArrayBufferView;
+    let asBool = false;
+    if (kind === 'bool' && target === bool) {
+      buffer = Uint8Array.from(flat as boolean[], (b) => (b ? 1 : 0));
+      asBool = true;
+    } else if (flat.some((v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > 2 ** 53))) {
+      buffer = BigInt64Array.from(flat, (v) => BigInt(v as number | bigint));
+    } else {
+      buffer = Float64Array.from(flat, (v) => Number(v));
+    }
+    result = new Tensor(native.fromTypedArray(buffer, shape, target.code, asBool));
+  }
+  if (options.device !== undefined) result = result.to(options.device);
+  if (options.requires_grad) result.requires_grad_(true);
+  return result;
+}
+
+/** torch.from_blob-like: a tensor that copies a TypedArray into the given shape (Python: `torch.from_numpy(a).reshape(shape)`). */
+export function from_typed_array(data: ArrayBufferView, shape?: number[], options: TensorOptions = {}): Tensor {
+  const length = (data as unknown as ArrayLike<unknown>).length;
+  const source = dtypeOfTypedArray(data);
+  return new Tensor(native.fromTypedArray(data, shape ?? [length], (options.dtype ?? source).code));
+}

@@ -1,0 +1,28 @@
+// torch.device. Devices are passed to libtorch as strings ('cpu', 'cuda:1').
+export class Device {
+  readonly type: string;
+  readonly index: number | null;
+  constructor(type: string, index?: number | null) {
+    const match = /^([a-z]+)(?::(\d+))?$/.exec(type);
+    if (!match) throw new TypeError(`torch.device: expected a device string like 'cpu', 'cuda' or 'cuda:1' but received '${type}'`);
+    if (match[2] !== undefined && index != null) throw new TypeError(`torch.device: type (string) must not include an index because index was passed explicitly: ${type}`);
+    this.type = match[1];
+    this.index = match[2] !== undefined ? Number(match[2]) : index ?? null;
+  }
+  toString(): string {
+    return this.index === null ? this.type : `${this.type}:${this.index}`;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `device(type='${this.type}'${this.index === null ? '' : `, index=${this.index}`})`;
+  }
+}
+
+export type DeviceLike = Device | string;
+
+export function device(type: string, index?: number): Device {
+  return new Device(type, index);
+}
+
+export function deviceString(d: DeviceLike): string {
+  return typeof d === 'string' ? new Device(d).toString() : d.toString();
+}

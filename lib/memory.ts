@@ -1,0 +1,81 @@
+// Deterministic memory management on top of GC finalization: dispose(), `using`,
+// and tidy(fn), which frees every tensor created inside fn except what it returns.
+import { native } from './_C.js';
+
+interface Disposable {
+  dispose(): void;
+}
+
+const scopes: Disposable[][] = [];
+
+/** @internal Every new Tensor reports itself here. */
+export function trackTensor(t: Disposable): void {
+  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+}
+
+function collectKept(value: unknown, kept: Set<unknown>, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 8) return;
+  if (typeof (value as Disposable).dispose === 'function' && '_h' in (value as object)) {
+    kept.add(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collectKept(v, kept, depth + 1);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collectKept(v, kept, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectKept(v, kept, depth + 1);
+  }
+}
+
+/**
+ * Runs `fn` and disposes every tensor created while it runs, except the tensors in its
+ * result (found in arrays, Maps and plain objects), which move to the enclosing scope.
+ * `fn` must be synchronous: tensors created after an `await` could not be attributed
+ * to this scope, so a returned Promise is an error.
+ *
+ * Example: `const loss = torch.tidy(() => model.forward(x).sub(y).pow(2).mean());`
+ */
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`tidy: expected a function but received ${typeof fn}`);
+  const scope: Disposable[] = [];
+  scopes.push(scope);
+  let result: T;
+  let ok = false;
+  try {
+    result = fn();
+    ok = true;
+  } finally {
+    scopes.pop();
+    const kept = new Set<unknown>();
+    if (ok) collectKept(result!, kept);
+    const parent = scopes[scopes.length - 1];
+    for (const t of scope) {
+      if (kept.has(t)) parent?.push(t);
+      else t.dispose();
+    }
+  }
+  if (result! instanceof Promise || typeof (result as { then?: unknown })?.then === 'function') {
+    throw new TypeError('tidy(fn) is synchronous, but fn returned a Promise: tensors made after an await would escape it. Use dispose()/`using` in async code.');
+  }
+  return result!;
+}
+
+/** Keeps a tensor created inside tidy() alive after the scope ends. */
+export function keep<T extends Disposable>(t: T): T {
+  for (const scope of scopes) {
+    const i = scope.indexOf(t);
+    if (i >= 0) scope.splice(i, 1);
+  }
+  return t;
+}
+
+/** Number of native tensors alive (not yet disposed or collected): for tests and leak hunting. */
+export function liveTensorCount(): number {
+  return native.liveTensorCount();
+}
+
+/** Bytes of native memory that live tensors have reported to V8's garbage collector. */
+export function liveTensorBytes(): number {
+  return native.liveTensorBytes();
+}

@@ -1,0 +1,337 @@
+// torch.Tensor. A Tensor owns one native handle; ops come from the generated table
+// (lib/_ops/dispatch.ts), and what needs care is written here: conversion to JS data,
+// indexing, autograd entry points, printing and memory.
+import { inspect } from 'node:util';
+import { native, type Handle } from './_C.js';
+import { callMethod, registerTensorClass } from './_ops/dispatch.js';
+import type { GeneratedTensorMethods } from './_generated/signatures.js';
+import { Device, type DeviceLike } from './device.js';
+import { DType, dtypeFromCode, get_default_dtype, bfloat16, bool, float16, float32, float64, int16, int32, int64, int8, uint8, type MemoryFormat } from './dtype.js';
+import { IndexError, TorchTypeError, argumentError } from './errors.js';
+import { trackTensor } from './memory.js';
+import { formatTensor } from './_tensor_str.js';
+
+/** One index of `x.index(...)`, like Python's `x[...]`: an int, a slice string ('1:3', '::2', ':'), '...', null (None), a boolean, a Tensor (mask or indices), or an array of ints. */
+export type IndexSpec = number | string | null | boolean | Tensor | number[];
+
+/** Nested arrays as returned by tolist(). */
+export type NestedList<T> = T | NestedList<T>[];
+
+export interface ToOptions {
+  dtype?: DType;
+  device?: DeviceLike;
+  non_blocking?: boolean;
+  copy?: boolean;
+  memory_format?: MemoryFormat;
+}
+
+const SLICE = /^(-?\d+)?:(-?\d+)?(?::(-?\d+)?)?$/;
+
+function parseIndex(spec: IndexSpec, position: number): unknown {
+  if (typeof spec === 'number') {
+    if (!Number.isInteger(spec)) throw argumentError('Tensor.index', `index ${position}`, 'an integer', spec);
+    return spec;
+  }
+  if (spec === null || typeof spec === 'boolean') return spec;
+  if (spec instanceof Tensor) return spec._h;
+  if (typeof spec === 'string') {
+    if (spec === '...') return '...';
+    const m = SLICE.exec(spec.replace(/\s+/g, ''));
+    if (!m) throw argumentError('Tensor.index', `index ${position}`, "a slice string like '1:3', '::2' or ':', or '...'", spec);
+    const bound = (s: string | undefined) => (s === undefined ? null : Number(s));
+    const step = bound(m[3]);
+    if (step !== null && step <= 0) throw new TorchTypeError(`Tensor.index: slice step must be positive, got ${step} in '${spec}'`);
+    return [bound(m[1]), bound(m[2]), step];
+  }
+  if (Array.isArray(spec)) {
+    if (!spec.every((v) => Number.isInteger(v))) throw argumentError('Tensor.index', `index ${position}`, 'an array of integers', spec);
+    return native.fromTypedArray(Float64Array.from(spec), [spec.length], int64.code);
+  }
+  throw argumentError('Tensor.index', `index ${position}`, 'an int, slice string, "...", null, boolean, Tensor or int array', spec);
+}
+
+function nest(flat: ArrayLike<unknown>, shape: number[], convert: (v: unknown) => unknown): NestedList<unknown> {
+  if (shape.length === 0) return convert(flat[0]);
+  const build = (dim: number, offset: number): unknown[] => {
+    const n = shape[dim];
+    const out = new Array(n);
+    if (dim === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = convert(flat[offset + i]);
+      return out;
+    }
+    let stride = 1;
+    for (let d = dim + 1; d < shape.length; d++) stride *= shape[d];
+    for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * stride);
+    return out;
+  };
+  return build(0, 0);
+}
+
+function int64ToNumber(v: unknown): number {
+  const n = Number(v as bigint);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`the int64 value ${v} does not fit a JS number exactly; use toTypedArray() to get a BigInt64Array`);
+  return n;
+}
+
+export interface Tensor extends GeneratedTensorMethods {}
+
+export class Tensor {
+  /** @internal The native handle. */
+  readonly _h: Handle;
+
+  /** @internal Tensors are made by torch functions, not constructed directly. */
+  constructor(handle: Handle) {
+    this._h = handle;
+    trackTensor(this);
+  }
+
+  // ---- metadata ---------------------------------------------------------------
+  /** The sizes of each dimension (Python: `x.shape`, a torch.Size; here a number[]). */
+  get shape(): number[] {
+    return native.sizes(this._h);
+  }
+  /** Python: `x.size()` or `x.size(dim)`. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    const sizes = native.sizes(this._h);
+    if (dim === undefined) return sizes;
+    const d = dim < 0 ? dim + sizes.length : dim;
+    if (!Number.isInteger(dim) || d < 0 || d >= sizes.length) throw new IndexError(`Dimension out of range (expected to be in range of [${-sizes.length}, ${sizes.length - 1}], but got ${dim})`);
+    return sizes[d];
+  }
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    const strides = native.strides(this._h);
+    if (dim === undefined) return strides;
+    const d = dim < 0 ? dim + strides.length : dim;
+    if (d < 0 || d >= strides.length) throw new IndexError(`Dimension out of range (expected to be in range of [${-strides.length}, ${strides.length - 1}], but got ${dim})`);
+    return strides[d];
+  }
+  dim(): number {
+    return native.dim(this._h);
+  }
+  get ndim(): number {
+    return native.dim(this._h);
+  }
+  ndimension(): number {
+    return native.dim(this._h);
+  }
+  numel(): number {
+    return native.numel(this._h);
+  }
+  nelement(): number {
+    return native.numel(this._h);
+  }
+  get dtype(): DType {
+    return dtypeFromCode(native.scalarType(this._h));
+  }
+  get device(): Device {
+    return new Device(native.device(this._h));
+  }
+  get is_cuda(): boolean {
+    return native.device(this._h).startsWith('cuda');
+  }
+  is_floating_point(): boolean {
+    return this.dtype.is_floating_point;
+  }
+  element_size(): number {
+    return this.dtype.itemsize;
+  }
+  storage_offset(): number {
+    return native.storageOffset(this._h);
+  }
+  data_ptr(): bigint {
+    return native.dataPtr(this._h);
+  }
+  is_contiguous(options?: { memory_format?: MemoryFormat }): boolean {
+    return callMethod(this, 'is_contiguous', options ? [options] : []) as boolean;
+  }
+  /** The transpose of a 2-D tensor, or all dimensions reversed (Python: `x.T`). */
+  get T(): Tensor {
+    const n = this.dim();
+    return this.permute(Array.from({ length: n }, (_, i) => n - 1 - i));
+  }
+  /** The last two dimensions transposed (Python: `x.mT`). */
+  get mT(): Tensor {
+    return this.transpose(-2, -1);
+  }
+
+  // ---- autograd ---------------------------------------------------------------
+  get requires_grad(): boolean {
+    return native.requiresGrad(this._h);
+  }
+  set requires_grad(value: boolean) {
+    this.requires_grad_(value);
+  }
+  requires_grad_(requires_grad = true): this {
+    if (typeof requires_grad !== 'boolean') throw argumentError('Tensor.requires_grad_', 'requires_grad', 'a boolean', requires_grad);
+    native.setRequiresGrad(this._h, requires_grad);
+    return this;
+  }
+  /** The gradient accumulated by backward(), or null. */
+  get grad(): Tensor | null {
+    const h = native.grad(this._h);
+    return h === null ? null : new Tensor(h);
+  }
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) throw argumentError('Tensor.grad', 'grad', 'a Tensor or null', value);
+    native.setGrad(this._h, value === null ? null : value._h);
+  }
+  /** The autograd node that created this tensor (`{ name() }`), or null for leaves. */
+  get grad_fn(): { name(): string; toString(): string } | null {
+    const name = native.gradFnName(this._h);
+    return name === null ? null : { name: () => name, toString: () => `<${name} object>` };
+  }
+  get is_leaf(): boolean {
+    return native.isLeaf(this._h);
+  }
+  retain_grad(): void {
+    native.retainGrad(this._h);
+  }
+  /** Computes gradients of this tensor w.r.t. graph leaves (Python: `x.backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)`). */
+  backward(gradient?: Tensor | null, options: { retain_graph?: boolean; create_graph?: boolean; inputs?: Tensor[] } = {}): void {
+    if (gradient != null && !(gradient instanceof Tensor)) {
+      if (typeof gradient === 'object' && options && Object.keys(options).length === 0) {
+        options = gradient as typeof options;
+        gradient = null;
+      } else throw argumentError('Tensor.backward', 'gradient', 'a Tensor or null', gradient);
+    }
+    native.backward([this._h], [gradient ? gradient._h : null], options.retain_graph, options.create_graph ?? false, options.inputs?.map((t) => t._h));
+  }
+
+  // ---- conversion to JS -------------------------------------------------------
+  /** The value of a one-element tensor as a JS number (boolean for bool tensors). */
+  item(): number {
+    const n = native.numel(this._h);
+    if (n !== 1) throw new TorchTypeError(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    const v = native.item(this._h);
+    return (typeof v === 'bigint' ? int64ToNumber(v) : v) as number;
+  }
+  /** The values as nested arrays (number, or boolean for bool tensors). int64 values beyond 2^53 throw a RangeError: use toTypedArray(). */
+  tolist(): NestedList<number> {
+    const values = native.toTypedArray(this._h);
+    const dtype = this.dtype;
+    const convert = dtype === bool ? (v: unknown) => v === 1 : dtype === int64 ? int64ToNumber : (v: unknown) => v;
+    return nest(values, this.shape, convert) as NestedList<number>;
+  }
+  /** The values in row-major order as a new TypedArray (float16/bfloat16 as Float32Array, bool as Uint8Array, int64 as BigInt64Array). */
+  toTypedArray(): Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array {
+    return native.toTypedArray(this._h);
+  }
+
+  // ---- indexing ---------------------------------------------------------------
+  /** Python's `x[...]`: `x.index(':', -1)` is `x[:, -1]`, `x.index('...', null, '1:3')` is `x[..., None, 1:3]`. */
+  index(...indices: IndexSpec[]): Tensor {
+    return new Tensor(native.index(this._h, indices.map(parseIndex)));
+  }
+  /**
+   * Python's `x[indices] = values`, in place. `indices` holds index specs as for index();
+   * with only Tensors (or nulls) it is ATen's index_put_ and `accumulate` adds instead of assigning.
+   */
+  index_put_(indices: IndexSpec[], values: Tensor | number | boolean, accumulate = false): this {
+    if (!Array.isArray(indices)) throw argumentError('Tensor.index_put_', 'indices', 'an array of indices', indices);
+    if (!(values instanceof Tensor) && typeof values !== 'number' && typeof values !== 'boolean') throw argumentError('Tensor.index_put_', 'values', 'a Tensor, number or boolean', values);
+    if (accumulate || (indices.every((i) => i === null || i instanceof Tensor) && values instanceof Tensor)) {
+      const valueTensor = values instanceof Tensor ? values : (callMethod(this, 'new_full', [[], values]) as Tensor);
+      callMethod(this, 'index_put_', [indices, valueTensor, accumulate]);
+      return this;
+    }
+    native.indexPut(this._h, indices.map(parseIndex), values instanceof Tensor ? values._h : values);
+    return this;
+  }
+
+  // ---- device and dtype -------------------------------------------------------
+  /** Python's `x.to(...)`: to(dtype), to(device), to(device, dtype), to(other), to({ device, dtype, non_blocking, copy }). */
+  to(...args: (DType | DeviceLike | Tensor | ToOptions | boolean)[]): Tensor {
+    const options: ToOptions = {};
+    for (const a of args) {
+      if (a instanceof DType) options.dtype = a;
+      else if (a instanceof Device || typeof a === 'string') options.device = a;
+      else if (a instanceof Tensor) {
+        options.dtype = a.dtype;
+        options.device = a.device;
+      } else if (typeof a === 'object' && a !== null) Object.assign(options, a);
+      else throw argumentError('Tensor.to', 'arguments', 'a dtype, device, Tensor or options', a);
+    }
+    const result = callMethod(this, 'to', [options]) as Tensor;
+    return result;
+  }
+  cpu(): Tensor {
+    return this.to('cpu');
+  }
+  cuda(device?: number | DeviceLike, options: { non_blocking?: boolean } = {}): Tensor {
+    const d = device === undefined ? 'cuda' : typeof device === 'number' ? `cuda:${device}` : device;
+    return this.to({ device: d, non_blocking: options.non_blocking });
+  }
+  float(): Tensor { return this.to(float32); }
+  double(): Tensor { return this.to(float64); }
+  half(): Tensor { return this.to(float16); }
+  bfloat16(): Tensor { return this.to(bfloat16); }
+  int(): Tensor { return this.to(int32); }
+  long(): Tensor { return this.to(int64); }
+  short(): Tensor { return this.to(int16); }
+  char(): Tensor { return this.to(int8); }
+  byte(): Tensor { return this.to(uint8); }
+  bool(): Tensor { return this.to(bool); }
+  /** Python's `x.type(dtype)`; without arguments, the type name such as 'torch.FloatTensor'. */
+  type(dtype?: DType): Tensor | string {
+    if (dtype !== undefined) return this.to(dtype);
+    const names: Record<string, string> = { float32: 'Float', float64: 'Double', float16: 'Half', bfloat16: 'BFloat16', int8: 'Char', uint8: 'Byte', int16: 'Short', int32: 'Int', int64: 'Long', bool: 'Bool' };
+    return `torch.${this.is_cuda ? 'cuda.' : ''}${names[this.dtype.name]}Tensor`;
+  }
+
+  // ---- memory -----------------------------------------------------------------
+  /** Frees the native tensor now (idempotent). Using the tensor afterwards throws. */
+  dispose(): void {
+    native.dispose(this._h);
+  }
+  [Symbol.dispose](): void {
+    native.dispose(this._h);
+  }
+  get isDisposed(): boolean {
+    return native.isDisposed(this._h);
+  }
+
+  // ---- printing ---------------------------------------------------------------
+  /** PyTorch's repr: `tensor([[1., 2.]], requires_grad=True)`. */
+  toString(): string {
+    if (native.isDisposed(this._h)) return 'tensor(<disposed>)';
+    const t = this.detach();
+    try {
+      return formatTensor({
+        shape: t.shape,
+        dtype: t.dtype.name,
+        defaultDtype: get_default_dtype().name,
+        device: native.device(this._h),
+        requiresGrad: this.requires_grad,
+        gradFn: native.gradFnName(this._h),
+        values: t.toTypedArray(),
+      });
+    } finally {
+      t.dispose();
+    }
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+registerTensorClass(Tensor);
+
+// Generated ATen methods go onto the prototype unless written by hand above.
+import { generatedNames } from './_ops/dispatch.js';
+for (const name of generatedNames().methods) {
+  if (name in Tensor.prototype) continue;
+  Object.defineProperty(Tensor.prototype, name, {
+    value: function (this: Tensor, ...args: unknown[]) {
+      return callMethod(this, name, args);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** Dtypes exported for the dtype-to-TypedArray mapping of torch.tensor(). */
+export const _dtypes = { float32, float64, int64, bool };
