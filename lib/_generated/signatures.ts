@@ -420,6 +420,8 @@ export interface GeneratedTensorMethods {
   det(): Tensor;
   /** aten::detach */
   detach(): Tensor;
+  /** aten::detach_ */
+  detach_(): Tensor;
   /** aten::diag */
   diag(options?: { diagonal?: number }): Tensor;
   diag(diagonal: number, options?: { diagonal?: number }): Tensor;
@@ -834,10 +836,6 @@ export interface GeneratedTensorMethods {
   lt_(other: Tensor): Tensor;
   /** aten::lu_solve */
   lu_solve(LU_data: Tensor, LU_pivots: Tensor): Tensor;
-  /** aten::mH */
-  mH(): Tensor;
-  /** aten::mT */
-  mT(): Tensor;
   /** aten::masked_fill */
   masked_fill(mask: Tensor, value: number | boolean): Tensor;
   masked_fill(mask: Tensor, value: Tensor): Tensor;
