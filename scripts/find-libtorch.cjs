@@ -8,6 +8,7 @@
 //   node scripts/find-libtorch.cjs --cmake-dir -> directory holding TorchConfig.cmake
 //   node scripts/find-libtorch.cjs --include   -> include dirs (node-gyp)
 //   node scripts/find-libtorch.cjs --libdir    -> library dir (node-gyp)
+//   node scripts/find-libtorch.cjs --libs      -> libraries to link (node-gyp)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -85,6 +86,7 @@ if (require.main === module) {
     else if (flag === '--include') console.log(lt.includeDirs.join(' '));
     else if (flag === '--libdir') console.log(lt.libDir);
     else if (flag === '--cuda') console.log(lt.cuda ? '1' : '0');
+    else if (flag === '--libs') console.log(['-ltorch', '-ltorch_cpu', '-lc10', ...(lt.cuda ? ['-ltorch_cuda', '-lc10_cuda'] : [])].join(' '));
     else console.log(JSON.stringify(lt, null, 2));
   } catch (e) {
     console.error(e.message);

@@ -1,0 +1,32 @@
+{
+  # The node-gyp route (`npx node-gyp rebuild`). `npm install` builds with cmake-js
+  # (scripts/install.js); both ask scripts/find-libtorch.cjs which libtorch to use.
+  "targets": [
+    {
+      "target_name": "torch_node",
+      "sources": [
+        "native/addon.cpp",
+        "native/autograd.cpp",
+        "native/context.cpp",
+        "native/creation.cpp",
+        "native/dispatch.cpp",
+        "native/indexing.cpp",
+        "native/tensor_handle.cpp"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node scripts/find-libtorch.cjs --include)"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++14"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      "libraries": [
+        "-L<!(node scripts/find-libtorch.cjs --libdir)",
+        "-Wl,-rpath,<!(node scripts/find-libtorch.cjs --libdir)",
+        "-Wl,--no-as-needed",
+        "<!@(node scripts/find-libtorch.cjs --libs)",
+        "-Wl,--as-needed"
+      ]
+    }
+  ]
+}
