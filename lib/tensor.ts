@@ -321,16 +321,10 @@ export class Tensor {
 registerTensorClass(Tensor);
 
 // Generated ATen methods go onto the prototype unless written by hand above.
-import { generatedNames } from './_ops/dispatch.js';
+import { generatedNames, makeMethod } from './_ops/dispatch.js';
 for (const name of generatedNames().methods) {
   if (name in Tensor.prototype) continue;
-  Object.defineProperty(Tensor.prototype, name, {
-    value: function (this: Tensor, ...args: unknown[]) {
-      return callMethod(this, name, args);
-    },
-    writable: true,
-    configurable: true,
-  });
+  Object.defineProperty(Tensor.prototype, name, { value: makeMethod(name), writable: true, configurable: true });
 }
 
 /** Dtypes exported for the dtype-to-TypedArray mapping of torch.tensor(). */

@@ -1,6 +1,6 @@
 // The `torch` namespace: hand-written functions plus every generated ATen function.
 import { native } from './_C.js';
-import { callFunction, generatedNames } from './_ops/dispatch.js';
+import { generatedNames, makeFunction } from './_ops/dispatch.js';
 import type { GeneratedTorchFunctions, Generated_fft_Functions, Generated_linalg_Functions, Generated_nn_Functions, Generated_special_Functions } from './_generated/signatures.js';
 import * as autograd from './autograd/index.js';
 import { enable_grad, is_grad_enabled, no_grad, set_grad_enabled } from './autograd/grad_mode.js';
@@ -19,7 +19,7 @@ import { Tensor } from './tensor.js';
 
 function namespaceOf<T>(names: string[], prefix: string): T {
   const ns: Record<string, Function> = {};
-  for (const name of names) ns[name.slice(prefix.length)] = (...args: unknown[]) => callFunction(name, args);
+  for (const name of names) ns[name.slice(prefix.length)] = makeFunction(name);
   return ns as T;
 }
 
@@ -63,7 +63,7 @@ export type Torch = Handwritten & Omit<GeneratedTorchFunctions, keyof Handwritte
 const generated: Record<string, Function> = {};
 for (const name of names.functions) {
   if (name in handwritten) continue;
-  generated[name] = (...args: unknown[]) => callFunction(name, args);
+  generated[name] = makeFunction(name);
 }
 
 export const torch: Torch = Object.assign(generated, handwritten) as unknown as Torch;

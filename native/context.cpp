@@ -17,7 +17,7 @@ static Napi::Value manualSeed(const Napi::CallbackInfo& info) {
   }
   if (torch::cuda::is_available()) {
     for (size_t i = 0; i < torch::cuda::device_count(); i++) {
-      auto generator = at::detail::getCUDAHooks().getDefaultCUDAGenerator(static_cast<c10::DeviceIndex>(i));
+      auto generator = at::globalContext().defaultGenerator(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(i)));
       std::lock_guard<std::mutex> lock(generator.mutex());
       generator.set_current_seed(seed);
     }

@@ -258,18 +258,33 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   if (given > plan.args.size()) {
     throw ArgumentError(plan.qualifiedName + "() takes " + std::to_string(plan.args.size()) + " arguments but " + std::to_string(given) + " were given");
   }
-  torch::jit::Stack stack;
-  stack.reserve(plan.args.size());
+  // One stack per thread, reused to save an allocation per call; a re-entrant call (a JS
+  // getter on an argument array calling torch) gets its own.
+  thread_local torch::jit::Stack sharedStack;
+  thread_local int depth = 0;
+  torch::jit::Stack ownStack;
+  torch::jit::Stack& stack = depth == 0 ? sharedStack : ownStack;
+  // On every exit the stack is emptied, so it never keeps a tensor alive.
+  struct StackGuard {
+    int& depth;
+    torch::jit::Stack& stack;
+    StackGuard(int& d, torch::jit::Stack& s) : depth(d), stack(s) { depth++; }
+    ~StackGuard() {
+      stack.clear();
+      depth--;
+    }
+  } stackGuard(depth, stack);
+  stack.clear();
   napi_value undefined = env.Undefined();
   for (size_t i = 0; i < plan.args.size(); i++) {
     stack.push_back(toIValue(env, i < given ? static_cast<napi_value>(info[i + 1]) : undefined, plan, plan.args[i]));
   }
   plan.op.callBoxed(&stack);
-  if (plan.returnsFirstArgument) return env.Undefined();
-  if (stack.empty()) return env.Undefined();
-  if (stack.size() == 1) return fromIValue(env, stack[0]);
-  Napi::Array array = Napi::Array::New(env, stack.size());
-  for (size_t i = 0; i < stack.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i]));
+  const torch::jit::Stack& results = stack;
+  if (plan.returnsFirstArgument || results.empty()) return env.Undefined();
+  if (results.size() == 1) return fromIValue(env, results[0]);
+  Napi::Array array = Napi::Array::New(env, results.size());
+  for (size_t i = 0; i < results.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, results[i]));
   return array;
 }
 

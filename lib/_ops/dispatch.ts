@@ -148,6 +148,7 @@ function isOptionsObject(v: unknown): v is Record<string, unknown> {
 
 /** Arguments for the native call in schema order, or null when this overload does not fit. */
 function bind(overload: Overload, self: TensorLike | undefined, positional: unknown[], options: Record<string, unknown> | undefined, relaxed: boolean): unknown[] | null {
+  const { params, paramSlots } = overload;
   const slots: unknown[] = new Array(overload.schema.args.length);
   if (overload.selfSlot >= 0) slots[overload.selfSlot] = self!._h;
   let given = positional;
@@ -156,27 +157,25 @@ function bind(overload: Overload, self: TensorLike | undefined, positional: unkn
     given = [given];
   }
   if (given.length > overload.positionalCount) return null;
-  const set: boolean[] = new Array(overload.params.length).fill(false);
   for (let i = 0; i < given.length; i++) {
-    const value = convert(overload.params[i], given[i], relaxed);
+    const value = convert(params[i], given[i], relaxed);
     if (value === NO_MATCH) return null;
-    slots[overload.paramSlots[i]] = value;
-    set[i] = given[i] !== undefined;
+    slots[paramSlots[i]] = value;
   }
-  if (options) {
+  if (options !== undefined) {
     for (const key in options) {
       if (key === 'requires_grad' && overload.isFactory) continue;
-      const p = overload.params.findIndex((a) => a.name === key);
-      if (p < 0 || set[p]) return null;
-      const value = convert(overload.params[p], options[key], relaxed);
+      const p = params.findIndex((a) => a.name === key);
+      // Unknown keyword, or given both positionally and by keyword.
+      if (p < 0 || slots[paramSlots[p]] !== undefined) return null;
+      const value = convert(params[p], options[key], relaxed);
       if (value === NO_MATCH) return null;
-      slots[overload.paramSlots[p]] = value;
-      set[p] = options[key] !== undefined;
+      slots[paramSlots[p]] = value;
     }
   }
   // Required parameters (no default) must be given; an optional type without a default may be null.
-  for (let i = 0; i < overload.params.length; i++) {
-    if (!set[i] && overload.params[i].defaultValue === undefined && slots[overload.paramSlots[i]] !== null) return null;
+  for (let i = 0; i < params.length; i++) {
+    if (slots[paramSlots[i]] === undefined && params[i].defaultValue === undefined) return null;
   }
   return slots;
 }
@@ -226,17 +225,19 @@ function invoke(label: string, overloads: Overload[], self: TensorLike | undefin
     options = args[args.length - 1] as Record<string, unknown>;
     positional = args.slice(0, -1);
   }
-  for (const relaxed of [false, true]) {
-    for (const overload of overloads) {
-      const slots = bind(overload, self, positional, options, relaxed);
+  // First pass: exact types. Second pass: numbers may stand for Tensors (Python's wrapped numbers).
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < overloads.length; i++) {
+      const overload = overloads[i];
+      const slots = bind(overload, self, positional, options, pass === 1);
       if (slots === null) continue;
       const result = native.callOp(opIdOf(overload), ...slots);
       if (result === undefined && overload.schema.returns.length === 1) {
         // In-place op: libtorch returned its first argument; hand back the caller's object.
-        return overload.selfSlot === 0 ? self : overload.schema.args[0].baseType === 'Tensor' ? positional[0] : undefined;
+        return overload.selfSlot === 0 ? self : positional[0];
       }
       const wrapped = wrapResult(result);
-      if (overload.isFactory && options?.requires_grad) (wrapped as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
+      if (options?.requires_grad === true && overload.isFactory) (wrapped as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
       return wrapped;
     }
   }
@@ -251,6 +252,21 @@ export function callFunction(name: string, args: unknown[]): unknown {
 /** Calls self.<name>(...args) through the generated op table. */
 export function callMethod(self: TensorLike, name: string, args: unknown[]): unknown {
   return invoke(`Tensor.${name}`, overloadsFor(name, true), self, args);
+}
+
+/** A torch.<name> function bound to its overloads once (the hot path of generated functions). */
+export function makeFunction(name: string): (...args: unknown[]) => unknown {
+  let overloads: Overload[] | undefined;
+  return (...args: unknown[]) => invoke(name, (overloads ??= overloadsFor(name, false)), undefined, args);
+}
+
+/** A Tensor method bound to its overloads once (the hot path of generated methods). */
+export function makeMethod(name: string): (this: TensorLike, ...args: unknown[]) => unknown {
+  let overloads: Overload[] | undefined;
+  const label = `Tensor.${name}`;
+  return function (this: TensorLike, ...args: unknown[]) {
+    return invoke(label, (overloads ??= overloadsFor(name, true)), this, args);
+  };
 }
 
 /** Names of generated ops by where Python exposes them. */
