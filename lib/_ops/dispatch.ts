@@ -6,7 +6,7 @@
 import { native, type Handle } from '../_C.js';
 import { Device } from '../device.js';
 import { DType, Layout, MemoryFormat } from '../dtype.js';
-import { NotImplementedError, TorchTypeError } from '../errors.js';
+import { NotImplementedError, TorchError, TorchTypeError } from '../errors.js';
 import { NATIVE_FUNCTIONS } from '../_generated/native_functions.js';
 import { isExposed, parseSchema, type Schema, type SchemaArg } from './schema.js';
 
@@ -129,11 +129,25 @@ function convert(arg: SchemaArg, v: unknown, relaxed: boolean): unknown {
     case 'MemoryFormat':
       return v instanceof MemoryFormat ? v.code : NO_MATCH;
     case 'Device':
-      if (v instanceof Device) return v.toString();
-      return typeof v === 'string' ? new Device(v).toString() : NO_MATCH;
+      if (v instanceof Device) return checkDevice(v);
+      return typeof v === 'string' ? checkDevice(new Device(v)) : NO_MATCH;
     default:
       return NO_MATCH;
   }
+}
+
+let cudaAvailable: boolean | undefined;
+/** A CUDA device on a machine or libtorch without CUDA is a clear error, not libtorch's backend dump. */
+function checkDevice(d: Device): string {
+  if (d.type === 'cuda') {
+    cudaAvailable ??= native.cudaIsAvailable();
+    if (!cudaAvailable) {
+      throw new TorchError(`device '${d}' requested, but CUDA is not available: this libtorch (${native.libtorchVersion()}) was built without CUDA or no GPU is visible. Build against a CUDA libtorch (LIBTORCH or LIBTORCH_USE_PYTORCH=1) on a machine with a GPU.`);
+    }
+  } else if (d.type !== 'cpu' && d.type !== 'meta') {
+    throw new TorchError(`device type '${d.type}' is not supported by torch-node (use 'cpu' or 'cuda')`);
+  }
+  return d.toString();
 }
 
 function wrappedNumber(v: number | boolean): TensorLike {
