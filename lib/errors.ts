@@ -10,7 +10,10 @@ export class TorchError extends Error {
     super(message);
     this.name = 'TorchError';
   }
-  static [Symbol.hasInstance](value: unknown): boolean {
+  // IndexError and TorchTypeError extend RangeError/TypeError yet still count as TorchError.
+  // Subclasses keep the ordinary prototype-chain check.
+  static [Symbol.hasInstance](this: Function, value: unknown): boolean {
+    if (this !== TorchError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TORCH_ERROR_BRAND] === true;
   }
 }

@@ -17,6 +17,12 @@ export type IndexSpec = number | string | null | boolean | Tensor | number[];
 /** Nested arrays as returned by tolist(). */
 export type NestedList<T> = T | NestedList<T>[];
 
+export interface BackwardOptions {
+  retain_graph?: boolean;
+  create_graph?: boolean;
+  inputs?: Tensor[];
+}
+
 export interface ToOptions {
   dtype?: DType;
   device?: DeviceLike;
@@ -191,10 +197,13 @@ export class Tensor {
     native.retainGrad(this._h);
   }
   /** Computes gradients of this tensor w.r.t. graph leaves (Python: `x.backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)`). */
-  backward(gradient?: Tensor | null, options: { retain_graph?: boolean; create_graph?: boolean; inputs?: Tensor[] } = {}): void {
+  backward(options?: BackwardOptions): void;
+  backward(gradient: Tensor | null | undefined, options?: BackwardOptions): void;
+  backward(gradient?: Tensor | null | BackwardOptions, options: BackwardOptions = {}): void {
     if (gradient != null && !(gradient instanceof Tensor)) {
-      if (typeof gradient === 'object' && options && Object.keys(options).length === 0) {
-        options = gradient as typeof options;
+      // loss.backward({ retain_graph: true }), like Python's keyword-only call.
+      if (typeof gradient === 'object' && Object.getPrototypeOf(gradient) === Object.prototype) {
+        options = gradient as BackwardOptions;
         gradient = null;
       } else throw argumentError('Tensor.backward', 'gradient', 'a Tensor or null', gradient);
     }

@@ -13,6 +13,7 @@ import {
 } from './dtype.js';
 import { IndexError, NotImplementedError, TorchError, TorchTypeError, ValueError } from './errors.js';
 import { keep, liveTensorBytes, liveTensorCount, tidy } from './memory.js';
+import * as nn from './nn/index.js';
 import { initial_seed, manual_seed, seed } from './random.js';
 import { set_printoptions } from './_tensor_str.js';
 import { Tensor } from './tensor.js';
@@ -38,6 +39,8 @@ const handwritten = {
   autograd, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
   // memory (torch-node's own, camelCase)
   tidy, keep, liveTensorCount, liveTensorBytes,
+  // subpackages
+  nn,
   // devices
   cuda,
   // errors
