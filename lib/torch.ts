@@ -14,6 +14,7 @@ import {
 import { IndexError, NotImplementedError, TorchError, TorchTypeError, ValueError } from './errors.js';
 import { keep, liveTensorBytes, liveTensorCount, tidy } from './memory.js';
 import * as nn from './nn/index.js';
+import * as optim from './optim/index.js';
 import { initial_seed, manual_seed, seed } from './random.js';
 import { set_printoptions } from './_tensor_str.js';
 import { Tensor } from './tensor.js';
@@ -41,6 +42,7 @@ const handwritten = {
   tidy, keep, liveTensorCount, liveTensorBytes,
   // subpackages
   nn,
+  optim,
   // devices
   cuda,
   // errors
