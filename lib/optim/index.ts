@@ -10,3 +10,4 @@ export { Adamax, type AdamaxOptions } from './adamax.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { LBFGS, type LBFGSOptions } from './lbfgs.js';
+export * as lr_scheduler from './lr_scheduler.js';
