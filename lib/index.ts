@@ -15,4 +15,5 @@ export { tidy, keep, liveTensorCount, liveTensorBytes } from './memory.js';
 export { no_grad, enable_grad, set_grad_enabled, is_grad_enabled } from './autograd/grad_mode.js';
 export { manual_seed } from './random.js';
 export * as nn from './nn/index.js';
+export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
