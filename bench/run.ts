@@ -1,0 +1,99 @@
+// npm run bench [-- --quick] [--cases a,b] [--reps N] [--seconds S] [--no-python]
+// Runs every case of bench/cases.ts and its twin in bench/cases.py, interleaved, each
+// in a fresh process, several times; prints case | torch-node | PyTorch | ratio (median
+// time, torch-node ÷ PyTorch: below 1 means torch-node is faster) and writes
+// bench/results.json. Both sides use the same thread count (BENCH_THREADS, default 1).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const quick = flag('--quick');
+const reps = Number(option('--reps', quick ? '1' : '5'));
+const seconds = Number(option('--seconds', quick ? '0.2' : '2'));
+const threads = process.env.BENCH_THREADS ?? '1';
+
+const ALL_CASES = [
+  'add', 'add_grad', 'chain10', 'slice', 'from_array_1000',
+  'cnn_train_b8', 'cnn_train_b64', 'cnn_train_b256', 'cnn_infer_b1', 'cnn_infer_b64',
+  'rnn_train_b64', 'transformer_train_b32', 'transformer_infer_b1', 'lstm_lm_step', 'mlp_infer_b1',
+  'cnn_train_memory',
+];
+const cases = option('--cases', '') ? option('--cases', '').split(',') : ALL_CASES;
+
+function findPython(): string | null {
+  if (flag('--no-python')) return null;
+  for (const candidate of [process.env.BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean) as string[]) {
+    try {
+      execFileSync(candidate, ['-c', 'import torch'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // try the next interpreter
+    }
+  }
+  return null;
+}
+const python = findPython();
+const pythonTorch = python ? execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : null;
+
+interface Sample { value: number; unit: string; per?: number }
+
+function runSide(command: string, argv: string[]): Sample {
+  const result = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, BENCH_THREADS: threads }, maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed:\n${result.stderr}`);
+  const line = result.stdout.trim().split('\n').pop()!;
+  return JSON.parse(line) as Sample;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);
+
+interface Row { case: string; unit: string; per?: number; torch_node: number[]; pytorch: number[] }
+const rows: Row[] = [];
+let failed = false;
+for (const name of cases) {
+  const row: Row = { case: name, unit: '', torch_node: [], pytorch: [] };
+  try {
+    for (let r = 0; r < reps; r++) {
+      const ours = runSide(process.execPath, ['--import', 'tsx', join(here, 'cases.ts'), name, String(seconds)]);
+      row.unit = ours.unit;
+      row.per = ours.per;
+      row.torch_node.push(ours.value);
+      if (python) row.pytorch.push(runSide(python, [join(here, 'cases.py'), name, String(seconds)]).value);
+    }
+  } catch (e) {
+    failed = true;
+    console.error((e as Error).message);
+  }
+  rows.push(row);
+  const t = row.torch_node.length ? median(row.torch_node) : NaN;
+  const p = row.pytorch.length ? median(row.pytorch) : NaN;
+  process.stderr.write(`${name}: torch-node ${t.toFixed(2)} ${row.unit}${python ? `, PyTorch ${p.toFixed(2)}, ratio ${(t / p).toFixed(3)}` : ''}\n`);
+}
+
+const fmt = (xs: number[], unit: string) => (xs.length ? `${median(xs).toFixed(unit.startsWith('MiB') ? 0 : 2)} ±${(spread(xs) * 50).toFixed(0)}%` : 'n/a');
+const header = `| case | unit | torch-node | PyTorch ${pythonTorch ?? '(not run)'} | ratio |`;
+const lines = [header, '|---|---|---:|---:|---:|'];
+for (const row of rows) {
+  const ratio = row.torch_node.length && row.pytorch.length ? (median(row.torch_node) / median(row.pytorch)).toFixed(3) : 'n/a';
+  lines.push(`| ${row.case} | ${row.unit} | ${fmt(row.torch_node, row.unit)} | ${fmt(row.pytorch, row.unit)} | ${ratio} |`);
+}
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${threads} thread(s) per side, ${reps} runs × ${seconds} s per case (median ± half the range)`;
+console.log(`${machine}\n\n${lines.join('\n')}`);
+writeFileSync(
+  join(here, quick ? 'results-quick.json' : 'results.json'),
+  JSON.stringify({ machine, date: new Date().toISOString(), python, pythonTorch, threads: Number(threads), reps, seconds, rows }, null, 2) + '\n',
+);
+if (failed) process.exit(1);
