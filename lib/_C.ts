@@ -22,6 +22,7 @@ export interface NativeAddon {
   scalarType(h: Handle): number;
   device(h: Handle): string;
   storageOffset(h: Handle): number;
+  isContiguous(h: Handle, memoryFormat?: number): boolean;
   dataPtr(h: Handle): bigint;
   isSameTensor(a: Handle, b: Handle): boolean;
   // ops

@@ -41,7 +41,8 @@ function flatten(data: TensorData): { shape: number[]; flat: (number | boolean |
       return;
     }
     if (typeof value === 'number') {
-      if (Number.isInteger(value) && !Object.is(value, -0)) sawInt = true;
+      // Integral numbers inside int64's range read as Python ints; 1e20 is a float (as in Python).
+      if (Number.isInteger(value) && Math.abs(value) < 2 ** 63 && !Object.is(value, -0)) sawInt = true;
       else sawFloat = true;
     } else if (typeof value === 'bigint') sawInt = true;
     else if (typeof value !== 'boolean') {
@@ -76,8 +77,13 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     if (kind === 'bool' && target === bool) {
       buffer = Uint8Array.from(flat as boolean[], (b) => (b ? 1 : 0));
       asBool = true;
-    } else if (flat.some((v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > 2 ** 53))) {
-      buffer = BigInt64Array.from(flat, (v) => BigInt(v as number | bigint));
+    } else if (kind === 'int' && target === int64 && flat.some((v) => typeof v === 'bigint' || Math.abs(v as number) > 2 ** 53)) {
+      // Exact int64 values beyond 2^53 travel as BigInts; out-of-range ones are an error, not a wrap.
+      buffer = BigInt64Array.from(flat, (v) => {
+        const big = BigInt(v as number | bigint);
+        if (big < -(2n ** 63n) || big >= 2n ** 63n) throw new RangeError(`torch.tensor: ${big} overflows int64`);
+        return big;
+      });
     } else {
       buffer = Float64Array.from(flat, (v) => Number(v));
     }

@@ -1,5 +1,6 @@
 // torch.cuda: what can be asked of CUDA without a GPU-specific build.
 import { native } from './_C.js';
+import { TorchError } from './errors.js';
 
 export function is_available(): boolean {
   return native.cudaIsAvailable();
@@ -8,7 +9,7 @@ export function device_count(): number {
   return native.cudaDeviceCount();
 }
 export function synchronize(device?: number): void {
-  if (!native.cudaIsAvailable()) throw new Error('torch.cuda.synchronize: CUDA is not available (this libtorch has no CUDA support or no GPU is present)');
+  if (!native.cudaIsAvailable()) throw new TorchError('torch.cuda.synchronize: CUDA is not available (this libtorch has no CUDA support or no GPU is present)');
   native.cudaSynchronize(device);
 }
 export { manual_seed as manual_seed_all, manual_seed } from './random.js';

@@ -1,11 +1,13 @@
 // torch.device. Devices are passed to libtorch as strings ('cpu', 'cuda:1').
+import { TorchError, argumentError } from './errors.js';
 export class Device {
   readonly type: string;
   readonly index: number | null;
   constructor(type: string, index?: number | null) {
+    if (typeof type !== 'string') throw argumentError('torch.device', 'type', "a device string like 'cpu', 'cuda' or 'cuda:1'", type);
     const match = /^([a-z]+)(?::(\d+))?$/.exec(type);
-    if (!match) throw new TypeError(`torch.device: expected a device string like 'cpu', 'cuda' or 'cuda:1' but received '${type}'`);
-    if (match[2] !== undefined && index != null) throw new TypeError(`torch.device: type (string) must not include an index because index was passed explicitly: ${type}`);
+    if (!match) throw new TorchError(`Invalid device string: '${type}' (expected a device string like 'cpu', 'cuda' or 'cuda:1')`);
+    if (match[2] !== undefined && index != null) throw new TorchError(`torch.device: type (string) must not include an index because index was passed explicitly: ${type}`);
     this.type = match[1];
     this.index = match[2] !== undefined ? Number(match[2]) : index ?? null;
   }

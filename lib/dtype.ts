@@ -1,5 +1,6 @@
 // torch.dtype objects. Codes are c10::ScalarType values, stable across libtorch versions.
 import { native } from './_C.js';
+import { TorchTypeError } from './errors.js';
 
 export class DType {
   /** @internal */
@@ -38,7 +39,7 @@ export const dtypeAliases = { float: float32, double: float64, half: float16, lo
 
 export function dtypeFromCode(code: number): DType {
   const d = BY_CODE[code];
-  if (!d) throw new TypeError(`torch-node does not support the libtorch scalar type with code ${code} yet`);
+  if (!d) throw new TorchTypeError(`torch-node does not support the libtorch scalar type with code ${code} yet`);
   return d;
 }
 
@@ -50,7 +51,7 @@ export function toDType(value: DType | string, where = 'dtype'): DType {
     const found = BY_CODE.find((d) => d?.name === name) ?? (dtypeAliases as Record<string, DType>)[name];
     if (found) return found;
   }
-  throw new TypeError(`${where}: expected a torch dtype (e.g. torch.float32) but received ${String(value)}`);
+  throw new TorchTypeError(`${where}: expected a torch dtype (e.g. torch.float32) but received ${String(value)}`);
 }
 
 export function get_default_dtype(): DType {
@@ -59,7 +60,7 @@ export function get_default_dtype(): DType {
 
 export function set_default_dtype(d: DType): void {
   const dtype = toDType(d, 'set_default_dtype');
-  if (!dtype.is_floating_point) throw new TypeError(`set_default_dtype: only floating-point types are supported as the default type, got ${dtype}`);
+  if (!dtype.is_floating_point) throw new TorchTypeError(`only floating-point types are supported as the default type (set_default_dtype got ${dtype})`);
   native.setDefaultDtype(dtype.code);
 }
 

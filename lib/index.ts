@@ -17,3 +17,5 @@ export { manual_seed } from './random.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
+export { save, load, OrderedDict, UnpicklingError } from './serialization/index.js';
+export * as safetensors from './safetensors.js';

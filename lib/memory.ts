@@ -13,9 +13,17 @@ export function trackTensor(t: Disposable): void {
   if (scopes.length > 0) scopes[scopes.length - 1].push(t);
 }
 
+// The Tensor class registers itself (lib/tensor.ts imports this module, not the reverse).
+let TensorClass: Function = class {};
+/** @internal */
+export function registerTrackedClass(cls: Function): void {
+  TensorClass = cls;
+}
+
+/** Finds the tensors in tidy's result; other objects are never read (their getters could throw). */
 function collectKept(value: unknown, kept: Set<unknown>, depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > 8) return;
-  if (typeof (value as Disposable).dispose === 'function' && '_h' in (value as object)) {
+  if (value instanceof TensorClass) {
     kept.add(value);
     return;
   }
@@ -55,7 +63,7 @@ export function tidy<T>(fn: () => T): T {
       else t.dispose();
     }
   }
-  if (result! instanceof Promise || typeof (result as { then?: unknown })?.then === 'function') {
+  if (result! instanceof Promise) {
     throw new TypeError('tidy(fn) is synchronous, but fn returned a Promise: tensors made after an await would escape it. Use dispose()/`using` in async code.');
   }
   return result!;

@@ -7,8 +7,8 @@ import { callMethod, registerTensorClass } from './_ops/dispatch.js';
 import type { GeneratedTensorMethods } from './_generated/signatures.js';
 import { Device, type DeviceLike } from './device.js';
 import { DType, dtypeFromCode, get_default_dtype, bfloat16, bool, float16, float32, float64, int16, int32, int64, int8, uint8, type MemoryFormat } from './dtype.js';
-import { IndexError, TorchTypeError, argumentError } from './errors.js';
-import { trackTensor } from './memory.js';
+import { IndexError, TorchTypeError, ValueError, argumentError } from './errors.js';
+import { registerTrackedClass, trackTensor } from './memory.js';
 import { formatTensor } from './_tensor_str.js';
 
 /** One index of `x.index(...)`, like Python's `x[...]`: an int, a slice string ('1:3', '::2', ':'), '...', null (None), a boolean, a Tensor (mask or indices), or an array of ints. */
@@ -46,12 +46,14 @@ function parseIndex(spec: IndexSpec, position: number): unknown {
     if (!m) throw argumentError('Tensor.index', `index ${position}`, "a slice string like '1:3', '::2' or ':', or '...'", spec);
     const bound = (s: string | undefined) => (s === undefined ? null : Number(s));
     const step = bound(m[3]);
-    if (step !== null && step <= 0) throw new TorchTypeError(`Tensor.index: slice step must be positive, got ${step} in '${spec}'`);
+    if (step === 0) throw new ValueError(`slice step cannot be zero (in '${spec}')`);
+    if (step !== null && step < 0) throw new ValueError(`step must be greater than zero (in '${spec}')`);
     return [bound(m[1]), bound(m[2]), step];
   }
   if (Array.isArray(spec)) {
     if (!spec.every((v) => Number.isInteger(v))) throw argumentError('Tensor.index', `index ${position}`, 'an array of integers', spec);
-    return native.fromTypedArray(Float64Array.from(spec), [spec.length], int64.code);
+    // The native side turns it into an int64 index tensor that no JS object has to own.
+    return Float64Array.from(spec);
   }
   throw argumentError('Tensor.index', `index ${position}`, 'an int, slice string, "...", null, boolean, Tensor or int array', spec);
 }
@@ -102,8 +104,9 @@ export class Tensor {
   size(dim?: number): number[] | number {
     const sizes = native.sizes(this._h);
     if (dim === undefined) return sizes;
+    if (!Number.isInteger(dim)) throw argumentError('Tensor.size', 'dim', 'an integer', dim);
     const d = dim < 0 ? dim + sizes.length : dim;
-    if (!Number.isInteger(dim) || d < 0 || d >= sizes.length) throw new IndexError(`Dimension out of range (expected to be in range of [${-sizes.length}, ${sizes.length - 1}], but got ${dim})`);
+    if (d < 0 || d >= sizes.length) throw new IndexError(`Dimension out of range (expected to be in range of [${-sizes.length}, ${sizes.length - 1}], but got ${dim})`);
     return sizes[d];
   }
   stride(): number[];
@@ -111,6 +114,7 @@ export class Tensor {
   stride(dim?: number): number[] | number {
     const strides = native.strides(this._h);
     if (dim === undefined) return strides;
+    if (!Number.isInteger(dim)) throw argumentError('Tensor.stride', 'dim', 'an integer', dim);
     const d = dim < 0 ? dim + strides.length : dim;
     if (d < 0 || d >= strides.length) throw new IndexError(`Dimension out of range (expected to be in range of [${-strides.length}, ${strides.length - 1}], but got ${dim})`);
     return strides[d];
@@ -152,7 +156,7 @@ export class Tensor {
     return native.dataPtr(this._h);
   }
   is_contiguous(options?: { memory_format?: MemoryFormat }): boolean {
-    return callMethod(this, 'is_contiguous', options ? [options] : []) as boolean;
+    return native.isContiguous(this._h, options?.memory_format?.code);
   }
   /** The transpose of a 2-D tensor, or all dimensions reversed (Python: `x.T`). */
   get T(): Tensor {
@@ -214,7 +218,7 @@ export class Tensor {
   /** The value of a one-element tensor as a JS number (boolean for bool tensors). */
   item(): number {
     const n = native.numel(this._h);
-    if (n !== 1) throw new TorchTypeError(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    if (n !== 1) throw new ValueError(`only one element tensors can be converted to Python scalars (this one has ${n} elements)`);
     const v = native.item(this._h);
     return (typeof v === 'bigint' ? int64ToNumber(v) : v) as number;
   }
@@ -328,6 +332,7 @@ export class Tensor {
 }
 
 registerTensorClass(Tensor);
+registerTrackedClass(Tensor);
 
 // Generated ATen methods go onto the prototype unless written by hand above.
 import { generatedNames, makeMethod } from './_ops/dispatch.js';

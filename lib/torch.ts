@@ -15,6 +15,9 @@ import { IndexError, NotImplementedError, TorchError, TorchTypeError, ValueError
 import { keep, liveTensorBytes, liveTensorCount, tidy } from './memory.js';
 import * as nn from './nn/index.js';
 import * as optim from './optim/index.js';
+import * as safetensors from './safetensors.js';
+import * as serialization from './serialization/index.js';
+import { load, save } from './serialization/index.js';
 import { initial_seed, manual_seed, seed } from './random.js';
 import { set_printoptions } from './_tensor_str.js';
 import { Tensor } from './tensor.js';
@@ -43,6 +46,11 @@ const handwritten = {
   // subpackages
   nn,
   optim,
+  safetensors,
+  serialization,
+  // model files (weights only: loading never runs code from the file)
+  save,
+  load,
   // devices
   cuda,
   // errors

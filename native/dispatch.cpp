@@ -4,6 +4,8 @@
 // hand-written wrapper, and an op missing from the linked libtorch is a clear error.
 #include "common.h"
 
+#include <ATen/ScalarOps.h>
+
 #include <cmath>
 
 namespace torch_node {
@@ -89,6 +91,8 @@ static int64_t intValue(Napi::Env env, napi_value v, napi_valuetype type, const 
   if (type == napi_number) {
     double d = numberValue(env, v);
     if (!std::isfinite(d) || std::floor(d) != d) badArgument(plan, arg, "an integer, got " + std::to_string(d));
+    // Casting a double outside int64's range is undefined behaviour; larger values must be BigInts.
+    if (std::fabs(d) > 9007199254740992.0) badArgument(plan, arg, "an integer within ±2^53 (pass a BigInt for larger values), got " + std::to_string(d));
     return static_cast<int64_t>(d);
   }
   if (type == napi_bigint) {
@@ -156,7 +160,15 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
     badArgument(plan, arg, arg.typeName + ", not null");
   }
   switch (arg.kind) {
-    case ArgKind::Tensor: return c10::IValue(unwrapTensor(env, v, arg.name.c_str()));
+    case ArgKind::Tensor:
+      // A number where a Tensor is expected becomes a "wrapped number" tensor, as in Python:
+      // it takes part in type promotion like a scalar (int64 tensor * 2.5 -> float).
+      if (type == napi_number || type == napi_boolean || type == napi_bigint) {
+        at::Tensor wrapped = c10::scalar_to_tensor(scalarValue(env, v, type, plan, arg).toScalar());
+        wrapped.unsafeGetTensorImpl()->set_wrapped_number(true);
+        return c10::IValue(std::move(wrapped));
+      }
+      return c10::IValue(unwrapTensor(env, v, arg.name.c_str()));
     case ArgKind::Int: return c10::IValue(intValue(env, v, type, plan, arg));
     case ArgKind::Float:
       if (type != napi_number) badArgument(plan, arg, "a number");

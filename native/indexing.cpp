@@ -30,6 +30,13 @@ static std::vector<TensorIndex> toIndices(Napi::Env env, Napi::Value value) {
       indices.emplace_back(at::indexing::Ellipsis);
     } else if (item.IsBoolean()) {
       indices.emplace_back(item.As<Napi::Boolean>().Value());
+    } else if (item.IsTypedArray()) {
+      // An int array index (Python: x[[0, 2]]) arrives as a Float64Array of integers.
+      Napi::TypedArray array = item.As<Napi::TypedArray>();
+      if (array.TypedArrayType() != napi_float64_array) throw ArgumentError("index: int array indices must arrive as a Float64Array");
+      auto* data = reinterpret_cast<double*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+      std::vector<int64_t> values(data, data + array.ElementLength());
+      indices.emplace_back(at::tensor(values, at::kLong));
     } else if (item.IsArray()) {
       Napi::Array slice = item.As<Napi::Array>();
       auto start = sliceBound(env, slice.Get(0u), "slice start");

@@ -28,6 +28,7 @@ static void release(Napi::Env env, TensorHolder* holder) {
   holder->reportedBytes = 0;
 }
 
+// Runs during garbage collection (a basic finalizer): it must not touch JS values.
 static void finalizeHolder(napi_env env, void* raw, void*) {
   auto* holder = static_cast<TensorHolder*>(raw);
   release(Napi::Env(env), holder);
@@ -115,6 +116,11 @@ static Napi::Value scalarType(const Napi::CallbackInfo& info) {
 static Napi::Value device(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), unwrapTensor(info.Env(), info[0], "self").device().str());
 }
+static Napi::Value isContiguous(const Napi::CallbackInfo& info) {
+  auto& t = unwrapTensor(info.Env(), info[0], "self");
+  auto format = info[1].IsNumber() ? static_cast<at::MemoryFormat>(toInt64(info.Env(), info[1], "memory_format")) : at::MemoryFormat::Contiguous;
+  return Napi::Boolean::New(info.Env(), t.is_contiguous(format));
+}
 static Napi::Value storageOffset(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(unwrapTensor(info.Env(), info[0], "self").storage_offset()));
 }
@@ -176,7 +182,8 @@ Napi::Value fromScalar(Napi::Env env, const at::Scalar& scalar) {
   if (scalar.isBoolean()) return Napi::Boolean::New(env, scalar.toBool());
   if (scalar.isIntegral(false)) {
     int64_t v = scalar.toLong();
-    if (v > 9007199254740992LL || v < -9007199254740992LL) return Napi::BigInt::New(env, v);
+    // Beyond Number.MAX_SAFE_INTEGER a JS number would round: hand back a BigInt.
+    if (v > 9007199254740991LL || v < -9007199254740991LL) return Napi::BigInt::New(env, v);
     return Napi::Number::New(env, static_cast<double>(v));
   }
   if (scalar.isComplex()) throw std::runtime_error("complex scalars are not supported in JS yet");
@@ -195,6 +202,7 @@ void initTensorHandles(Napi::Env env, Napi::Object exports) {
   TORCH_NODE_EXPORT(exports, "scalarType", scalarType);
   TORCH_NODE_EXPORT(exports, "device", device);
   TORCH_NODE_EXPORT(exports, "storageOffset", storageOffset);
+  TORCH_NODE_EXPORT(exports, "isContiguous", isContiguous);
   TORCH_NODE_EXPORT(exports, "dataPtr", dataPtr);
   TORCH_NODE_EXPORT(exports, "isSameTensor", isSameTensor);
 }

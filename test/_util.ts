@@ -70,3 +70,8 @@ export function expectTensor(actual: Tensor, expected: TensorFixture, tol?: { rt
     }
   }
 }
+
+/** Collects garbage now (tests run with --expose-gc), so that liveTensorCount() counts only what is reachable or undisposed on purpose. */
+export function settle(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}

@@ -32,10 +32,22 @@ interface Overload {
   varargsIntList: boolean;
   /** Factory functions take requires_grad, which is not part of the ATen schema. */
   isFactory: boolean;
+  /** Numbers are accepted for Tensor parameters (see NUMBERS_AS_TENSORS). */
+  numbersAsTensors: boolean;
   opId?: number;
 }
 
 const overloadCache = new Map<string, Overload[]>();
+
+// Python's argument parser lets numbers stand for Tensors in these ops (they become
+// "wrapped number" tensors) and hides their Scalar overloads, so `w.mul(2)` records
+// MulBackward0 and promotes types like a Python scalar
+// (torch/csrc/utils/python_arg_parser.cpp: should_allow_numbers_as_tensors).
+const NUMBERS_AS_TENSORS = new Set([
+  'add', 'add_', 'div', 'div_', 'divide', 'divide_', 'mul', 'mul_', 'multiply', 'multiply_', 'sub', 'sub_',
+  'subtract', 'subtract_', 'true_divide', 'true_divide_', 'floor_divide', 'floor_divide_', 'to', '_to_copy', 'copy_',
+]);
+const HIDDEN_SCALAR_OVERLOADS = new Set(['add', 'add_', 'sub', 'sub_', 'mul', 'mul_', 'div', 'div_']);
 
 function buildOverloads(name: string, asMethod: boolean): Overload[] {
   const entry = NATIVE_FUNCTIONS[name];
@@ -43,6 +55,7 @@ function buildOverloads(name: string, asMethod: boolean): Overload[] {
   for (const text of entry?.schemas ?? []) {
     const schema = parseSchema(text);
     if (!isExposed(schema)) continue;
+    if (HIDDEN_SCALAR_OVERLOADS.has(schema.name) && schema.overload.startsWith('Scalar')) continue;
     const selfSlot = asMethod ? schema.args.findIndex((a) => a.name === 'self' && a.baseType === 'Tensor') : -1;
     if (asMethod && selfSlot < 0) continue;
     const paramSlots = schema.args.map((_, i) => i).filter((i) => i !== selfSlot);
@@ -57,6 +70,7 @@ function buildOverloads(name: string, asMethod: boolean): Overload[] {
       selfSlot,
       varargsIntList: positionalCount === 1 && (params[0].baseType === 'int[]' || params[0].baseType === 'SymInt[]'),
       isFactory: names.has('pin_memory') && names.has('device'),
+      numbersAsTensors: NUMBERS_AS_TENSORS.has(schema.name),
     });
   }
   return overloads;
@@ -90,13 +104,15 @@ const isTensor = (v: unknown): v is TensorLike => v instanceof Tensor;
 
 /** Converts one JS value for a schema argument, or returns NO_MATCH. */
 const NO_MATCH = Symbol('no match');
-function convert(arg: SchemaArg, v: unknown, relaxed: boolean): unknown {
+function convert(arg: SchemaArg, v: unknown, numbersAsTensors: boolean): unknown {
   if (v === undefined) return undefined;
   if (v === null) return arg.optional ? null : NO_MATCH;
   switch (arg.baseType) {
     case 'Tensor':
-      if (isTensor(v)) return v._h;
-      if (relaxed && (typeof v === 'number' || typeof v === 'boolean')) return wrappedNumber(v)._h;
+      // A real handle is an object; anything else on a Tensor-looking object is a fake.
+      if (isTensor(v)) return typeof v._h === 'object' && v._h !== null ? v._h : NO_MATCH;
+      // The native layer turns a number into a wrapped-number tensor.
+      if (numbersAsTensors && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')) return v;
       return NO_MATCH;
     case 'Scalar':
       return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? v : NO_MATCH;
@@ -111,7 +127,8 @@ function convert(arg: SchemaArg, v: unknown, relaxed: boolean): unknown {
       return typeof v === 'string' ? v : NO_MATCH;
     case 'int[]':
     case 'SymInt[]':
-      if (isInteger(v)) return arg.fixedSize !== undefined || relaxed ? v : NO_MATCH;
+      // Like Python, a single int stands for a list only where the schema gives its size (int[2]).
+      if (isInteger(v)) return arg.fixedSize !== undefined ? v : NO_MATCH;
       return Array.isArray(v) && v.every(isInteger) ? v : NO_MATCH;
     case 'float[]':
       if (typeof v === 'number') return arg.fixedSize !== undefined ? new Array(arg.fixedSize).fill(v) : NO_MATCH;
@@ -150,10 +167,6 @@ function checkDevice(d: Device): string {
   return d.toString();
 }
 
-function wrappedNumber(v: number | boolean): TensorLike {
-  return callFunction('scalar_tensor', [v]) as TensorLike;
-}
-
 function isOptionsObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
@@ -161,18 +174,22 @@ function isOptionsObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Arguments for the native call in schema order, or null when this overload does not fit. */
-function bind(overload: Overload, self: TensorLike | undefined, positional: unknown[], options: Record<string, unknown> | undefined, relaxed: boolean): unknown[] | null {
+function bind(overload: Overload, self: TensorLike | undefined, positional: unknown[], options: Record<string, unknown> | undefined): unknown[] | null {
   const { params, paramSlots } = overload;
   const slots: unknown[] = new Array(overload.schema.args.length);
-  if (overload.selfSlot >= 0) slots[overload.selfSlot] = self!._h;
+  if (overload.selfSlot >= 0) {
+    const handle = self!._h;
+    if (typeof handle !== 'object' || handle === null) return null; // not a real tensor
+    slots[overload.selfSlot] = handle;
+  }
   let given = positional;
-  if (overload.varargsIntList && given.length > 1) {
+  if (overload.varargsIntList && given.length > 0 && !Array.isArray(given[0])) {
     if (!given.every(isInteger)) return null;
     given = [given];
   }
   if (given.length > overload.positionalCount) return null;
   for (let i = 0; i < given.length; i++) {
-    const value = convert(params[i], given[i], relaxed);
+    const value = convert(params[i], given[i], overload.numbersAsTensors);
     if (value === NO_MATCH) return null;
     slots[paramSlots[i]] = value;
   }
@@ -182,7 +199,7 @@ function bind(overload: Overload, self: TensorLike | undefined, positional: unkn
       const p = params.findIndex((a) => a.name === key);
       // Unknown keyword, or given both positionally and by keyword.
       if (p < 0 || slots[paramSlots[p]] !== undefined) return null;
-      const value = convert(params[p], options[key], relaxed);
+      const value = convert(params[p], options[key], overload.numbersAsTensors);
       if (value === NO_MATCH) return null;
       slots[paramSlots[p]] = value;
     }
@@ -239,21 +256,18 @@ function invoke(label: string, overloads: Overload[], self: TensorLike | undefin
     options = args[args.length - 1] as Record<string, unknown>;
     positional = args.slice(0, -1);
   }
-  // First pass: exact types. Second pass: numbers may stand for Tensors (Python's wrapped numbers).
-  for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < overloads.length; i++) {
-      const overload = overloads[i];
-      const slots = bind(overload, self, positional, options, pass === 1);
-      if (slots === null) continue;
-      const result = native.callOp(opIdOf(overload), ...slots);
-      if (result === undefined && overload.schema.returns.length === 1) {
-        // In-place op: libtorch returned its first argument; hand back the caller's object.
-        return overload.selfSlot === 0 ? self : positional[0];
-      }
-      const wrapped = wrapResult(result);
-      if (options?.requires_grad === true && overload.isFactory) (wrapped as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
-      return wrapped;
+  for (let i = 0; i < overloads.length; i++) {
+    const overload = overloads[i];
+    const slots = bind(overload, self, positional, options);
+    if (slots === null) continue;
+    const result = native.callOp(opIdOf(overload), ...slots);
+    if (result === undefined && overload.schema.returns.length === 1) {
+      // In-place op: libtorch returned its first argument; hand back the caller's object.
+      return overload.selfSlot === 0 ? self : positional[0];
     }
+    const wrapped = wrapResult(result);
+    if (options?.requires_grad === true && overload.isFactory) (wrapped as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
+    return wrapped;
   }
   throw noMatch(label, overloads, positional, options);
 }

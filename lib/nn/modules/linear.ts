@@ -7,6 +7,7 @@ import { torch } from '../../torch.js';
 import * as init from '../init.js';
 import { Parameter } from '../parameter.js';
 import { Module } from './module.js';
+import { parameterOf } from './_layer_utils.js';
 
 /** Where and how to create a module's parameters (Python's `device=None, dtype=None` keywords). */
 export interface FactoryOptions {
@@ -85,8 +86,8 @@ export class Linear extends Module {
     this.in_features = checkSize('nn.Linear', 'in_features', in_features);
     this.out_features = checkSize('nn.Linear', 'out_features', out_features);
     const kwargs = factoryKwargs(options);
-    this.weight = new Parameter(torch.empty([out_features, in_features], kwargs));
-    if (hasBias) this.bias = new Parameter(torch.empty(out_features, kwargs));
+    this.weight = parameterOf(torch.empty([out_features, in_features], kwargs));
+    if (hasBias) this.bias = parameterOf(torch.empty(out_features, kwargs));
     else this.register_parameter('bias', null);
     this.reset_parameters();
   }
@@ -146,8 +147,8 @@ export class Bilinear extends Module {
     this.in2_features = checkSize('nn.Bilinear', 'in2_features', in2_features);
     this.out_features = checkSize('nn.Bilinear', 'out_features', out_features);
     const kwargs = factoryKwargs(options);
-    this.weight = new Parameter(torch.empty([out_features, in1_features, in2_features], kwargs));
-    if (hasBias) this.bias = new Parameter(torch.empty(out_features, kwargs));
+    this.weight = parameterOf(torch.empty([out_features, in1_features, in2_features], kwargs));
+    if (hasBias) this.bias = parameterOf(torch.empty(out_features, kwargs));
     else this.register_parameter('bias', null);
     this.reset_parameters();
   }
