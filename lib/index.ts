@@ -19,3 +19,5 @@ export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
 export { save, load, OrderedDict, UnpicklingError } from './serialization/index.js';
 export * as safetensors from './safetensors.js';
+export * as data from './utils/data/index.js';
+export * as vision from './vision/index.js';

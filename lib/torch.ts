@@ -16,6 +16,8 @@ import { keep, liveTensorBytes, liveTensorCount, tidy } from './memory.js';
 import * as nn from './nn/index.js';
 import * as optim from './optim/index.js';
 import * as safetensors from './safetensors.js';
+import * as data from './utils/data/index.js';
+import * as vision from './vision/index.js';
 import * as serialization from './serialization/index.js';
 import { load, save } from './serialization/index.js';
 import { initial_seed, manual_seed, seed } from './random.js';
@@ -48,6 +50,8 @@ const handwritten = {
   optim,
   safetensors,
   serialization,
+  utils: { data },
+  vision,
   // model files (weights only: loading never runs code from the file)
   save,
   load,
