@@ -6,10 +6,13 @@
       "target_name": "torch_node",
       "sources": [
         "native/addon.cpp",
+        "native/autocast.cpp",
         "native/autograd.cpp",
         "native/context.cpp",
         "native/creation.cpp",
+        "native/cuda.cpp",
         "native/dispatch.cpp",
+        "native/distributed.cpp",
         "native/indexing.cpp",
         "native/tensor_handle.cpp"
       ],
@@ -19,7 +22,7 @@
       ],
       "defines": ["NAPI_EXPERIMENTAL", "NAPI_VERSION=2147483647", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++14"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-idirafter", "native/compat"],
       "libraries": [
         "-L<!(node scripts/find-libtorch.cjs --libdir)",
         "-Wl,-rpath,<!(node scripts/find-libtorch.cjs --libdir)",

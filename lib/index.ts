@@ -20,4 +20,5 @@ export * as optim from './optim/index.js';
 export { save, load, OrderedDict, UnpicklingError } from './serialization/index.js';
 export * as safetensors from './safetensors.js';
 export * as data from './utils/data/index.js';
+export * as distributed from './distributed/index.js';
 export * as vision from './vision/index.js';

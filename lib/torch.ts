@@ -17,6 +17,7 @@ import * as nn from './nn/index.js';
 import * as optim from './optim/index.js';
 import * as safetensors from './safetensors.js';
 import * as data from './utils/data/index.js';
+import * as distributed from './distributed/index.js';
 import * as vision from './vision/index.js';
 import * as serialization from './serialization/index.js';
 import { load, save } from './serialization/index.js';
@@ -51,6 +52,7 @@ const handwritten = {
   safetensors,
   serialization,
   utils: { data },
+  distributed,
   vision,
   // model files (weights only: loading never runs code from the file)
   save,

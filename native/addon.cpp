@@ -71,6 +71,9 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   initIndexing(env, exports);
   initAutograd(env, exports);
   initContext(env, exports);
+  initDistributed(env, exports);
+  initAutocast(env, exports);
+  initCuda(env, exports);
   return exports;
 }
 

@@ -91,5 +91,8 @@ void initCreation(Napi::Env env, Napi::Object exports);
 void initIndexing(Napi::Env env, Napi::Object exports);
 void initAutograd(Napi::Env env, Napi::Object exports);
 void initContext(Napi::Env env, Napi::Object exports);
+void initDistributed(Napi::Env env, Napi::Object exports);
+void initAutocast(Napi::Env env, Napi::Object exports);
+void initCuda(Napi::Env env, Napi::Object exports);
 
 }  // namespace torch_node

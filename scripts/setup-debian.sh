@@ -8,6 +8,8 @@ set -euo pipefail
 
 want=()
 [ -f /usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake ] || [ -f /usr/lib/aarch64-linux-gnu/cmake/Torch/TorchConfig.cmake ] || want+=(libtorch-dev)
+# Gloo's headers: torch.distributed's CPU backend (libtorch-dev ships libgloo but not its headers)
+[ -f /usr/include/gloo/context.h ] || want+=(libgloo-dev)
 command -v cmake >/dev/null || want+=(cmake)
 command -v ninja >/dev/null || want+=(ninja-build)
 command -v ccache >/dev/null || want+=(ccache)

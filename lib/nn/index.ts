@@ -10,5 +10,6 @@ export * from './modules/rnn.js';
 export { MultiheadAttention, NonDynamicallyQuantizableLinear } from './modules/attention.js';
 export { TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, Transformer } from './modules/transformer.js';
 export * as utils from './utils/index.js';
+export * as parallel from './parallel/index.js';
 export * as init from './init.js';
 export * as functional from './functional.js';

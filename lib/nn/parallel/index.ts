@@ -1,0 +1,2 @@
+// torch.nn.parallel: DistributedDataParallel over torch.distributed's process groups.
+export { DistributedDataParallel, type DistributedDataParallelOptions } from './distributed.js';
