@@ -69,8 +69,8 @@ function expectStateValue(actual: unknown, expected: unknown, tol: { rtol: numbe
 /** Our state_dict has the layout of PyTorch's: same groups (options and param ids), same state keys and values. */
 function expectStateDict(actual: OptimizerStateDict, expected: any, tol: { rtol: number; atol: number }): void {
   expect(JSON.parse(JSON.stringify(actual.param_groups))).toEqual(expected.param_groups);
-  expect(Object.keys(actual.state).sort()).toEqual(Object.keys(expected.state).sort());
-  for (const [id, s] of Object.entries(expected.state)) expectStateValue(actual.state[Number(id)], s, tol, `state[${id}]`);
+  expect([...actual.state.keys()].map(String).sort()).toEqual(Object.keys(expected.state).sort());
+  for (const [id, s] of Object.entries(expected.state)) expectStateValue(actual.state.get(Number(id)), s, tol, `state[${id}]`);
 }
 
 function lossFn(X: Tensor, Y: Tensor, p: Record<ParamName, Tensor>): Tensor {
@@ -206,7 +206,7 @@ describe('LBFGS vs PyTorch', () => {
           expect(state.n_iter).toBe(expected.n_iter);
         }
         const sd = opt.state_dict();
-        const s = sd.state[0];
+        const s = sd.state.get(0)!;
         expect(Object.keys(s).sort()).toEqual(c.state.keys);
         expect(JSON.parse(JSON.stringify(sd.param_groups))).toEqual(c.state.param_groups);
         for (const key of ['func_evals', 'n_iter', 't', 'prev_loss', 'H_diag', 'd', 'prev_flat_grad', 'old_dirs', 'old_stps', 'ro']) {
@@ -403,7 +403,7 @@ describe('memory', () => {
     const step = () => torch.tidy(() => void lbfgsStep(opt, a, b));
     step();
     step();
-    const saved = opt.state_dict().state[0];
+    const saved = opt.state_dict().state.get(0)!;
     const savedDirs = [...(saved.old_dirs as Tensor[])];
     const shared = new Set(Object.values(saved).flat().filter((v): v is Tensor => v instanceof Tensor));
     settle();

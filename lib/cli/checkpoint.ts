@@ -72,14 +72,13 @@ function toCpu<T>(value: T): T {
 
 /**
  * Writes the checkpoint atomically (a temporary file renamed over the target), creating the
- * folder. Tensors are saved on the CPU, so the file loads without a GPU, and the optimizer's
- * state is keyed by int parameter ids as PyTorch's is (a JS object would make them strings).
+ * folder. Tensors are saved on the CPU, so the file loads without a GPU.
  * Call inside torch.tidy() to free the copies.
  */
 export function saveCheckpoint(checkpoint: Checkpoint, path: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const optimizer = {
-    state: new Map(Object.entries(checkpoint.optimizer.state).map(([id, s]) => [Number(id), toCpu(s)])),
+    state: new Map([...checkpoint.optimizer.state].map(([id, s]) => [id, toCpu(s)])),
     param_groups: checkpoint.optimizer.param_groups,
   };
   const tmp = `${path}.tmp-${process.pid}`;
@@ -103,7 +102,5 @@ export function loadCheckpoint(path: string, what = 'checkpoint'): Checkpoint {
   const ok =
     value !== null && typeof value === 'object' && value.model instanceof Map && value.args !== null && typeof value.args === 'object' && isModelName(value.args.model);
   if (!ok) throw new UsageError(`${path} is not a torch-node train checkpoint (expected a dict with 'model' and 'args')`);
-  // Python's int-keyed state dict loads as a Map; Optimizer.load_state_dict reads a plain object.
-  if (value.optimizer?.state instanceof Map) value.optimizer.state = Object.fromEntries(value.optimizer.state);
   return value as Checkpoint;
 }

@@ -31,9 +31,14 @@ export type Closure = () => Tensor | number;
 /** Per-parameter optimizer state (step, exp_avg, momentum_buffer, ...). */
 export type OptimizerState = Record<string, unknown>;
 
-/** The layout of `state_dict()`: state keyed by parameter index, and the groups with `params` replaced by those indices. */
+/**
+ * The layout of `state_dict()`: state keyed by parameter index, and the groups with `params`
+ * replaced by those indices. `state` is a Map with number keys, like Python's dict of ints, so
+ * torch.save writes int keys that Python's `optimizer.load_state_dict` finds; load_state_dict
+ * also accepts a plain object keyed by index strings.
+ */
 export interface OptimizerStateDict {
-  state: Record<number, OptimizerState>;
+  state: Map<number, OptimizerState>;
   param_groups: Array<Record<string, unknown> & { params: number[] }>;
 }
 
@@ -283,12 +288,12 @@ export abstract class Optimizer {
       startIndex += group.params.length;
       return packed as Record<string, unknown> & { params: number[] };
     });
-    const state: Record<number, OptimizerState> = {};
+    const state = new Map<number, OptimizerState>();
     const shared = new Set<Tensor>();
     for (const [p, s] of this.state) {
       const id = paramIds.get(p);
       if (id === undefined) continue;
-      state[id] = s;
+      state.set(id, s);
       collectTensors(s, shared);
     }
     for (const t of shared) this._sharedTensors.add(t);
@@ -332,7 +337,8 @@ export abstract class Optimizer {
     const state = new Map<Tensor, OptimizerState>();
     const kept = new Set<Tensor>();
     tidy(() => {
-      for (const [k, v] of Object.entries(state_dict.state)) {
+      const entries = state_dict.state instanceof Map ? [...state_dict.state] : Object.entries(state_dict.state as Record<string, OptimizerState>);
+      for (const [k, v] of entries) {
         const param = idMap.get(Number(k));
         // PyTorch keeps state of unknown ids under their raw key; a Map keyed by tensors has no place for it.
         if (param === undefined) continue;
