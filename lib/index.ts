@@ -21,4 +21,7 @@ export { save, load, OrderedDict, UnpicklingError } from './serialization/index.
 export * as safetensors from './safetensors.js';
 export * as data from './utils/data/index.js';
 export * as distributed from './distributed/index.js';
+export * as amp from './amp/index.js';
+export * as backends from './backends.js';
+export { autocast } from './amp/index.js';
 export * as vision from './vision/index.js';

@@ -5,6 +5,8 @@ import type { GeneratedTorchFunctions, Generated_fft_Functions, Generated_linalg
 import * as autograd from './autograd/index.js';
 import { enable_grad, is_grad_enabled, no_grad, set_grad_enabled } from './autograd/grad_mode.js';
 import { from_typed_array, tensor } from './creation.js';
+import * as amp from './amp/index.js';
+import * as backends from './backends.js';
 import * as cuda from './cuda.js';
 import { Device, device } from './device.js';
 import {
@@ -57,8 +59,23 @@ const handwritten = {
   // model files (weights only: loading never runs code from the file)
   save,
   load,
-  // devices
+  // devices and mixed precision
   cuda,
+  amp,
+  backends,
+  autocast: amp.autocast,
+  cpu: { amp: amp.cpu_amp },
+  is_autocast_enabled: amp.is_autocast_enabled,
+  is_autocast_cpu_enabled: amp.is_autocast_cpu_enabled,
+  set_autocast_enabled: amp.set_autocast_enabled,
+  set_autocast_cpu_enabled: amp.set_autocast_cpu_enabled,
+  get_autocast_gpu_dtype: amp.get_autocast_gpu_dtype,
+  get_autocast_cpu_dtype: amp.get_autocast_cpu_dtype,
+  set_autocast_gpu_dtype: amp.set_autocast_gpu_dtype,
+  set_autocast_cpu_dtype: amp.set_autocast_cpu_dtype,
+  is_autocast_cache_enabled: amp.is_autocast_cache_enabled,
+  set_autocast_cache_enabled: amp.set_autocast_cache_enabled,
+  clear_autocast_cache: amp.clear_autocast_cache,
   // errors
   TorchError, IndexError, TorchTypeError, ValueError, NotImplementedError,
   is_tensor: (obj: unknown): obj is Tensor => obj instanceof Tensor,

@@ -37,7 +37,8 @@ struct InstanceData {
   Napi::FunctionReference valueError;
   Napi::FunctionReference notImplementedError;
   int64_t liveTensors = 0;
-  int64_t reportedBytes = 0;
+  int64_t reportedBytes = 0;    // native bytes of live tensors
+  int64_t unreportedBytes = 0;  // change not yet passed to V8 (see reportBytes)
   std::vector<OpPlan> opPlans;  // op ids handed to JS index into this
 };
 
@@ -50,6 +51,10 @@ struct ArgumentError : std::runtime_error {
 
 // ---- tensor handles -------------------------------------------------------
 struct TensorHolder {
+  // Checked on every unwrap, so that an External made by some other addon is a TypeError,
+  // not a crash. (A napi type tag did the same but cost a BigInt and a property per tensor.)
+  static constexpr uint64_t kMagic = 0x9c2f4e1ab7d34c55ULL;
+  uint64_t magic = kMagic;
   at::Tensor tensor;
   int64_t reportedBytes = 0;
 };

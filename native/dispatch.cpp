@@ -263,8 +263,9 @@ static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value) {
 static Napi::Value callOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& plans = instance(env).opPlans;
-  int64_t id = toInt64(env, info[0], "opId");
-  if (id < 0 || id >= static_cast<int64_t>(plans.size())) throw ArgumentError("callOp: unknown op id");
+  int32_t id = -1;
+  napi_get_value_int32(env, info[0], &id);
+  if (id < 0 || id >= static_cast<int32_t>(plans.size())) throw ArgumentError("callOp: unknown op id");
   const OpPlan& plan = plans[static_cast<size_t>(id)];
   size_t given = info.Length() - 1;
   if (given > plan.args.size()) {

@@ -7,8 +7,6 @@
 
 namespace torch_node {
 
-// A random tag: a foreign object passed as a tensor is a TypeError, never a crash.
-static const napi_type_tag kTensorTag = {0x9c2f4e1ab7d34c55ULL, 0x81e6f0c2d95a3b17ULL};
 // TensorImpl, its storage and allocator bookkeeping cost this much beyond the data.
 static constexpr int64_t kTensorOverheadBytes = 320;
 
@@ -18,13 +16,25 @@ static int64_t nativeBytes(const at::Tensor& t) {
   return bytes;
 }
 
+// V8 hears about native bytes in steps of this size rather than on every tensor: the GC
+// pressure is the same, the per-op cost of telling it is not.
+static constexpr int64_t kReportStepBytes = 256 * 1024;
+
+static void reportBytes(Napi::Env env, InstanceData& data, int64_t delta) {
+  data.reportedBytes += delta;
+  data.unreportedBytes += delta;
+  if (data.unreportedBytes >= kReportStepBytes || data.unreportedBytes <= -kReportStepBytes) {
+    napi_adjust_external_memory(env, data.unreportedBytes, nullptr);
+    data.unreportedBytes = 0;
+  }
+}
+
 static void release(Napi::Env env, TensorHolder* holder) {
   if (!holder->tensor.defined()) return;
   holder->tensor.reset();
   auto& data = instance(env);
   data.liveTensors--;
-  data.reportedBytes -= holder->reportedBytes;
-  Napi::MemoryManagement::AdjustExternalMemory(env, -holder->reportedBytes);
+  reportBytes(env, data, -holder->reportedBytes);
   holder->reportedBytes = 0;
 }
 
@@ -32,12 +42,14 @@ static void release(Napi::Env env, TensorHolder* holder) {
 static void finalizeHolder(napi_env env, void* raw, void*) {
   auto* holder = static_cast<TensorHolder*>(raw);
   release(Napi::Env(env), holder);
+  holder->magic = 0;
   delete holder;
 }
 
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
-  auto* holder = new TensorHolder{std::move(tensor), 0};
+  auto* holder = new TensorHolder();
+  holder->tensor = std::move(tensor);
   holder->reportedBytes = nativeBytes(holder->tensor);
   napi_value external;
   napi_status status = napi_create_external(env, holder, finalizeHolder, nullptr, &external);
@@ -45,29 +57,28 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
     delete holder;
     NAPI_THROW(Napi::Error::New(env, "could not create a tensor handle"), Napi::Value());
   }
-  napi_type_tag_object(env, external, &kTensorTag);
   auto& data = instance(env);
   data.liveTensors++;
-  data.reportedBytes += holder->reportedBytes;
-  Napi::MemoryManagement::AdjustExternalMemory(env, holder->reportedBytes);
+  reportBytes(env, data, holder->reportedBytes);
   return Napi::Value(env, external);
 }
 
+// The holder behind a handle, or null when `value` is not one of our tensor handles.
+static TensorHolder* holderOf(Napi::Env env, napi_value value) {
+  void* raw = nullptr;
+  // napi_get_value_external fails (without throwing) on anything that is not an External.
+  if (napi_get_value_external(env, value, &raw) != napi_ok || raw == nullptr) return nullptr;
+  auto* holder = static_cast<TensorHolder*>(raw);
+  return holder->magic == TensorHolder::kMagic ? holder : nullptr;
+}
+
 bool isTensorHandle(Napi::Env env, napi_value value) {
-  bool tagged = false;
-  napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return false;
-  napi_check_object_type_tag(env, value, &kTensorTag, &tagged);
-  return tagged;
+  return holderOf(env, value) != nullptr;
 }
 
 at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what) {
-  if (!isTensorHandle(env, value)) {
-    throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
-  }
-  void* raw = nullptr;
-  napi_get_value_external(env, value, &raw);
-  auto* holder = static_cast<TensorHolder*>(raw);
+  TensorHolder* holder = holderOf(env, value);
+  if (holder == nullptr) throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
   if (!holder->tensor.defined()) {
     throw std::runtime_error(std::string("'") + what + "' is a Tensor that was disposed; it can no longer be used");
   }
@@ -75,18 +86,16 @@ at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what) {
 }
 
 static Napi::Value dispose(const Napi::CallbackInfo& info) {
-  if (!isTensorHandle(info.Env(), info[0])) throw ArgumentError("dispose: expected a tensor handle");
-  void* raw = nullptr;
-  napi_get_value_external(info.Env(), info[0], &raw);
-  release(info.Env(), static_cast<TensorHolder*>(raw));
+  TensorHolder* holder = holderOf(info.Env(), info[0]);
+  if (holder == nullptr) throw ArgumentError("dispose: expected a tensor handle");
+  release(info.Env(), holder);
   return info.Env().Undefined();
 }
 
 static Napi::Value isDisposed(const Napi::CallbackInfo& info) {
-  if (!isTensorHandle(info.Env(), info[0])) throw ArgumentError("isDisposed: expected a tensor handle");
-  void* raw = nullptr;
-  napi_get_value_external(info.Env(), info[0], &raw);
-  return Napi::Boolean::New(info.Env(), !static_cast<TensorHolder*>(raw)->tensor.defined());
+  TensorHolder* holder = holderOf(info.Env(), info[0]);
+  if (holder == nullptr) throw ArgumentError("isDisposed: expected a tensor handle");
+  return Napi::Boolean::New(info.Env(), !holder->tensor.defined());
 }
 
 static Napi::Value liveTensorCount(const Napi::CallbackInfo& info) {

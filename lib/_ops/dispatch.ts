@@ -6,6 +6,7 @@
 import { native, type Handle } from '../_C.js';
 import { Device } from '../device.js';
 import { DType, Layout, MemoryFormat } from '../dtype.js';
+import { isCudaOutOfMemory, retryAfterCudaOom } from '../cuda_memory.js';
 import { NotImplementedError, TorchError, TorchTypeError } from '../errors.js';
 import { NATIVE_FUNCTIONS } from '../_generated/native_functions.js';
 import { isExposed, parseSchema, type Schema, type SchemaArg } from './schema.js';
@@ -168,7 +169,8 @@ function checkDevice(d: Device): string {
 }
 
 function isOptionsObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  // Tensors are the common last argument: rule them out before the slower prototype lookup.
+  if (typeof v !== 'object' || v === null || v instanceof Tensor || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
@@ -209,6 +211,18 @@ function bind(overload: Overload, self: TensorLike | undefined, positional: unkn
     if (slots[paramSlots[i]] === undefined && params[i].defaultValue === undefined) return null;
   }
   return slots;
+}
+
+/** Calls the op with the slots as separate arguments: a spread call costs an extra allocation on the hottest path. */
+function callNative(id: number, s: unknown[]): unknown {
+  switch (s.length) {
+    case 1: return native.callOp(id, s[0]);
+    case 2: return native.callOp(id, s[0], s[1]);
+    case 3: return native.callOp(id, s[0], s[1], s[2]);
+    case 4: return native.callOp(id, s[0], s[1], s[2], s[3]);
+    case 5: return native.callOp(id, s[0], s[1], s[2], s[3], s[4]);
+    default: return native.callOp(id, ...s);
+  }
 }
 
 function wrapResult(value: unknown): unknown {
@@ -260,7 +274,15 @@ function invoke(label: string, overloads: Overload[], self: TensorLike | undefin
     const overload = overloads[i];
     const slots = bind(overload, self, positional, options);
     if (slots === null) continue;
-    const result = native.callOp(opIdOf(overload), ...slots);
+    const id = opIdOf(overload);
+    let result: unknown;
+    try {
+      result = callNative(id, slots);
+    } catch (e) {
+      // GPU memory that only the GC can free: collect, empty the cache and retry once.
+      if (!isCudaOutOfMemory(e)) throw e;
+      result = retryAfterCudaOom(() => callNative(id, slots), e);
+    }
     if (result === undefined && overload.schema.returns.length === 1) {
       // In-place op: libtorch returned its first argument; hand back the caller's object.
       return overload.selfSlot === 0 ? self : positional[0];
