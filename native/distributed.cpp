@@ -405,10 +405,10 @@ c10::intrusive_ptr<c10d::ProcessGroup> makeGlooGroup(const c10::intrusive_ptr<c1
   }
   options->threads = static_cast<int>(options->devices.size() * 2);
 #if TORCH_VERSION_MAJOR >= 2
-  // libtorch 2.x: a ProcessGroup dispatches to per-device Backends (not verified here:
-  // this machine has libtorch 1.13).
+  // libtorch 2.x: a ProcessGroup dispatches to per-device Backends. Compiled against 2.13's
+  // headers; the (store, rank, size) constructor is the one recent 2.x releases have.
   auto backend = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options);
-  auto group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size, c10::make_intrusive<c10d::ProcessGroup::Options>("gloo", timeout));
+  auto group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
   group->setBackend(c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, backend);
   group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
   return group;
@@ -692,8 +692,16 @@ Napi::Value reducerNew(const Napi::CallbackInfo& info) {
   std::reverse(bucketIndices.begin(), bucketIndices.end());
   std::reverse(perBucketLimits.begin(), perBucketLimits.end());
 
+#if TORCH_VERSION_MAJOR >= 2
+  // 2.x dropped the per-bucket limits argument and added three flags (checked against 2.13).
+  std::vector<int64_t> bucketBytesCapList(perBucketLimits.begin(), perBucketLimits.end());
+  auto reducer = std::make_shared<c10d::Reducer>(params, bucketIndices, group, expectSparse, bucketBytesCap, findUnused, gradientAsBucketView,
+                                                 paramNames, static_cast<int64_t>(c10d::kDefaultFirstBucketBytes),
+                                                 /*skip_all_reduce_unused_params=*/false, /*use_python_reducer=*/false, bucketBytesCapList);
+#else
   auto reducer = std::make_shared<c10d::Reducer>(params, bucketIndices, perBucketLimits, group, expectSparse, bucketBytesCap, findUnused,
                                                  gradientAsBucketView, paramNames, static_cast<int64_t>(c10d::kDefaultFirstBucketBytes));
+#endif
   auto logger = std::make_shared<c10d::Logger>(reducer);
   reducer->set_logger(logger);
   logger->set_construction_data_and_log(moduleName, {}, -1, broadcastBuffers, /*has_sync_bn=*/false, /*static_graph=*/false);
