@@ -8,20 +8,9 @@
 
 namespace torch_node {
 
+// at::manual_seed seeds the CPU generator and every CUDA one, as Python's torch.manual_seed does.
 static Napi::Value manualSeed(const Napi::CallbackInfo& info) {
-  auto seed = static_cast<uint64_t>(toInt64(info.Env(), info[0], "seed"));
-  {
-    auto generator = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    generator.set_current_seed(seed);
-  }
-  if (torch::cuda::is_available()) {
-    for (size_t i = 0; i < torch::cuda::device_count(); i++) {
-      auto generator = at::globalContext().defaultGenerator(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(i)));
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_current_seed(seed);
-    }
-  }
+  at::manual_seed(static_cast<uint64_t>(toInt64(info.Env(), info[0], "seed")));
   return info.Env().Undefined();
 }
 
