@@ -14,6 +14,7 @@
         "native/dispatch.cpp",
         "native/distributed.cpp",
         "native/indexing.cpp",
+        "native/jit.cpp",
         "native/tensor_handle.cpp"
       ],
       "include_dirs": [

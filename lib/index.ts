@@ -19,6 +19,8 @@ export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
 export { save, load, OrderedDict, UnpicklingError } from './serialization/index.js';
 export * as safetensors from './safetensors.js';
+export * as jit from './jit/index.js';
+export { ScriptModule } from './jit/index.js';
 export * as data from './utils/data/index.js';
 export * as distributed from './distributed/index.js';
 export * as amp from './amp/index.js';

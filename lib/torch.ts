@@ -17,6 +17,7 @@ import { IndexError, NotImplementedError, TorchError, TorchTypeError, ValueError
 import { keep, liveTensorBytes, liveTensorCount, tidy } from './memory.js';
 import * as nn from './nn/index.js';
 import * as optim from './optim/index.js';
+import * as jit from './jit/index.js';
 import * as safetensors from './safetensors.js';
 import * as data from './utils/data/index.js';
 import * as distributed from './distributed/index.js';
@@ -53,6 +54,8 @@ const handwritten = {
   optim,
   safetensors,
   serialization,
+  /** TorchScript: torch.jit.load runs code from the file, like PyTorch (trust the file). */
+  jit,
   utils: { data },
   distributed,
   vision,

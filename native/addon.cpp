@@ -74,6 +74,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   initDistributed(env, exports);
   initAutocast(env, exports);
   initCuda(env, exports);
+  initJit(env, exports);
   return exports;
 }
 

@@ -99,5 +99,6 @@ void initContext(Napi::Env env, Napi::Object exports);
 void initDistributed(Napi::Env env, Napi::Object exports);
 void initAutocast(Napi::Env env, Napi::Object exports);
 void initCuda(Napi::Env env, Napi::Object exports);
+void initJit(Napi::Env env, Napi::Object exports);
 
 }  // namespace torch_node
