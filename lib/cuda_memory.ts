@@ -5,12 +5,13 @@
 //
 // Without CUDA these answer as PyTorch does: the memory figures are 0, empty_cache() does
 // nothing, and whatever needs a GPU throws a TorchError.
-import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
 import { inspect } from 'node:util';
 import { native, type Handle } from './_C.js';
 import { Device, type DeviceLike } from './device.js';
 import { TorchError, argumentError } from './errors.js';
+import { collectGarbage } from './memory.js';
+
+export { collectGarbage };
 import type { Tensor } from './tensor.js';
 
 /** An opaque native stream or event handle (a tagged External). */
@@ -431,23 +432,6 @@ export function record_stream(tensor: Tensor, s: Stream): void {
 export function isCudaOutOfMemory(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return /CUDA out of memory|CUBLAS_STATUS_ALLOC_FAILED|CUDNN_STATUS_ALLOC_FAILED|cudaErrorMemoryAllocation/.test(error.message);
-}
-
-let fullGc: (() => void) | undefined;
-
-/** Runs a full, synchronous garbage collection: `global.gc` when Node runs with --expose-gc, else V8's gc made reachable once. */
-export function collectGarbage(): void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === 'function') {
-    exposed();
-    return;
-  }
-  if (!fullGc) {
-    // The flag makes V8 install gc() in contexts created afterwards; a fresh vm context has it.
-    setFlagsFromString('--expose-gc');
-    fullGc = runInNewContext('gc') as () => void;
-  }
-  fullGc();
 }
 
 const GiB = 1024 ** 3;

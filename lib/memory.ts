@@ -1,5 +1,7 @@
 // Deterministic memory management on top of GC finalization: dispose(), `using`,
 // and tidy(fn), which frees every tensor created inside fn except what it returns.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { native } from './_C.js';
 
 interface Disposable {
@@ -11,6 +13,51 @@ const scopes: Disposable[][] = [];
 /** @internal Every new Tensor reports itself here. */
 export function trackTensor(t: Disposable): void {
   if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+  if (++createdSinceCheck >= CHECK_EVERY) checkMemoryPressure();
+}
+
+// ---- garbage collection driven by native memory ----------------------------------------
+// A training step can make tens of MB of activations while allocating only a few KB of JS
+// objects, and V8 collects young objects only when its own young generation fills up: the
+// dropped tensors would pile up. So every CHECK_EVERY new tensors we look at the native bytes
+// held by live tensors; when they grew by a step since the last collection we collect the young
+// generation (cheap; the garbage is young), and everything if that did not free at least half.
+const CHECK_EVERY = 64;
+const MIN_STEP_BYTES = 32 * 1024 * 1024;
+let createdSinceCheck = 0;
+let bytesAfterCollect = 0;
+let v8Gc: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
+
+/** V8's gc(): `global.gc` under --expose-gc, else made reachable once through a fresh vm context. */
+function gcFunction(): (options?: { type: 'minor' | 'major' }) => void {
+  if (!v8Gc) {
+    const exposed = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
+    if (typeof exposed === 'function') v8Gc = exposed;
+    else {
+      setFlagsFromString('--expose-gc'); // installs gc() in contexts created from now on
+      v8Gc = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
+    }
+  }
+  return v8Gc;
+}
+
+/** Runs a synchronous garbage collection: the young generation only (`minor`) or everything. Finalizers of dropped tensors run during it. */
+export function collectGarbage(minor = false): void {
+  gcFunction()(minor ? { type: 'minor' } : undefined);
+}
+
+function checkMemoryPressure(): void {
+  createdSinceCheck = 0;
+  const step = Math.max(MIN_STEP_BYTES, bytesAfterCollect / 2);
+  const grown = native.liveTensorBytes() - bytesAfterCollect;
+  if (grown < step) return;
+  collectGarbage(true);
+  let after = native.liveTensorBytes();
+  if (after - bytesAfterCollect > grown / 2) {
+    collectGarbage(false);
+    after = native.liveTensorBytes();
+  }
+  bytesAfterCollect = after;
 }
 
 // The Tensor class registers itself (lib/tensor.ts imports this module, not the reverse).
