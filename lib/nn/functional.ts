@@ -9,7 +9,8 @@
 // options object under their Python names:
 //   F.max_pool2d(x, 2, 2, 1)        F.max_pool2d(x, 2, { stride: 2, padding: 1 })
 // Python's None is null (undefined means "not given").
-import { callFunction } from '../_ops/dispatch.js';
+import { makeFunction } from '../_ops/dispatch.js';
+import { Signature, signature, type ArgsOf, type OptionsOf, type Param, type ParamList, type PositionalOf, type Prefixes } from '../_args.js';
 import type { GeneratedTorchFunctions, Generated_nn_Functions } from '../_generated/signatures.js';
 import { DType, bool as torchBool, contiguous_format, int64, uint8 } from '../dtype.js';
 import { NotImplementedError, TorchError, TorchTypeError, ValueError, argumentError } from '../errors.js';
@@ -29,20 +30,6 @@ export type Reduction = _Reduction.Reduction;
 
 // ---- argument handling ----------------------------------------------------------------
 
-/** One optional parameter: its Python name and default. */
-type Param = readonly [name: string, defaultValue: unknown];
-type ParamList = readonly Param[];
-
-/** The trailing options object of a signature: each parameter by its Python name. */
-export type OptionsOf<P extends ParamList> = { [E in P[number] as E[0]]?: E[1] | undefined };
-/** Every parameter's value once defaults are filled in. */
-type ValuesOf<P extends ParamList> = { [E in P[number] as E[0]]: E[1] };
-type PositionalOf<P extends ParamList> = { -readonly [I in keyof P]: P[I] extends readonly [string, infer T] ? T | undefined : never };
-type Prefixes<T extends unknown[]> = T extends [...infer H, unknown] ? T | Prefixes<H> : [];
-type WithOptions<T, O> = T extends unknown[] ? T | [...T, O] : never;
-/** The optional arguments of a call: a prefix of the parameters in Python's order, then optionally an options object. */
-type ArgsOf<P extends ParamList, K extends ParamList = readonly []> = WithOptions<Prefixes<PositionalOf<P>>, OptionsOf<P> & OptionsOf<K>>;
-
 type Before<P extends ParamList, N extends string> = P extends readonly [infer E extends Param, ...infer R extends ParamList] ? (E[0] extends N ? [] : [E, ...Before<R, N>]) : [];
 type UpTo<P extends ParamList, N extends string, T> = P extends readonly [infer E extends Param, ...infer R extends ParamList]
   ? E[0] extends N ? [T] : [E[1] | undefined, ...UpTo<R, N, T>]
@@ -57,74 +44,15 @@ type RequiredOptions<T, O> = T extends unknown[] ? [...T, O] : never;
 /** The calls that leave the flag `N` false. */
 type NoFlagArgs<P extends ParamList, N extends string> = ArgsOf<Narrowed<P, N, false>>;
 
-function isOptionsObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * A Python signature's optional part: parses the rest arguments of a call (positional in
- * Python's order, then an optional options object) into every parameter's value, with
- * Python's errors for too many, repeated or unknown arguments.
- */
-class Signature<P extends ParamList, K extends ParamList> {
-  constructor(
-    readonly name: string,
-    /** How many required positional parameters come before the optional ones. */
-    readonly required: number,
-    readonly params: P,
-    readonly kwOnly: K,
-  ) {}
-
-  parse(args: readonly unknown[]): ValuesOf<P> & ValuesOf<K> {
-    let positional = args;
-    let options: Record<string, unknown> | undefined;
-    if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
-      options = args[args.length - 1] as Record<string, unknown>;
-      positional = args.slice(0, -1);
-    }
-    if (positional.length > this.params.length) {
-      const given = this.required + positional.length;
-      const takes = this.params.length === 0
-        ? `${this.required} positional argument${this.required === 1 ? '' : 's'}`
-        : `from ${this.required} to ${this.required + this.params.length} positional arguments`;
-      throw new TorchTypeError(`${this.name}() takes ${takes} but ${given} were given`);
-    }
-    const values: Record<string, unknown> = {};
-    for (const [name, value] of this.params) values[name] = value;
-    for (const [name, value] of this.kwOnly) values[name] = value;
-    const setPositionally = new Set<string>();
-    positional.forEach((v, i) => {
-      if (v === undefined) return;
-      const name = this.params[i][0];
-      values[name] = v;
-      setPositionally.add(name);
-    });
-    if (options) {
-      for (const key of Object.keys(options)) {
-        if (!(key in values)) throw new TorchTypeError(`${this.name}() got an unexpected keyword argument '${key}'`);
-        if (setPositionally.has(key)) throw new TorchTypeError(`${this.name}() got multiple values for argument '${key}'`);
-        if (options[key] !== undefined) values[key] = options[key];
-      }
-    }
-    return values as ValuesOf<P> & ValuesOf<K>;
-  }
-}
-
-function signature<const P extends ParamList, const K extends ParamList = readonly []>(name: string, required: number, params: P, kwOnly?: K): Signature<P, K> {
-  return new Signature(name, required, params, (kwOnly ?? []) as unknown as K);
-}
-
 type Args<S> = S extends Signature<infer P, infer K> ? ArgsOf<P, K> : never;
 
 /** A torch.* ATen function as a function of this module (Python binds these directly too). */
 function aten<N extends keyof GeneratedTorchFunctions>(name: N): GeneratedTorchFunctions[N] {
-  return ((...args: unknown[]) => callFunction(name, args)) as unknown as GeneratedTorchFunctions[N];
+  return makeFunction(name) as unknown as GeneratedTorchFunctions[N];
 }
 /** A torch._C._nn ATen function as a function of this module. */
 function atenNN<N extends keyof Generated_nn_Functions>(name: N): Generated_nn_Functions[N] {
-  return ((...args: unknown[]) => callFunction(name, args)) as unknown as Generated_nn_Functions[N];
+  return makeFunction(name) as unknown as Generated_nn_Functions[N];
 }
 
 // ---- small shared helpers ------------------------------------------------------------------

@@ -4,28 +4,14 @@
 // constructors share.
 import type { DeviceLike } from '../../device.js';
 import type { DType } from '../../dtype.js';
+import { Signature, type ParamList } from '../../_args.js';
 import { TorchError, TorchTypeError, argumentError } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
 import { Parameter } from '../parameter.js';
 
 // ---- constructor arguments ----------------------------------------------------------------
 
-/** One optional constructor parameter: its Python name and default. */
-type Param = readonly [name: string, defaultValue: unknown];
-type ParamList = readonly Param[];
-
-/** The trailing options object of a constructor: each optional parameter by its Python name. */
-export type OptionsOf<P extends ParamList> = { [E in P[number] as E[0]]?: E[1] | undefined };
-/** Every parameter's value once defaults are filled in. */
-type ValuesOf<P extends ParamList> = { [E in P[number] as E[0]]: E[1] };
-type PositionalOf<P extends ParamList> = { -readonly [I in keyof P]: P[I] extends readonly [string, infer T] ? T | undefined : never };
-type Prefixes<T extends unknown[]> = T extends [...infer H, unknown] ? T | Prefixes<H> : [];
-type WithOptions<T, O> = T extends unknown[] ? T | [...T, O] : never;
-/**
- * The optional arguments of a constructor, as a rest parameter: a prefix of the parameters in
- * Python's order, then optionally an options object (`new nn.Conv2d(3, 8, 3, 1, { padding: 1 })`).
- */
-export type ArgsOf<P extends ParamList> = WithOptions<Prefixes<PositionalOf<P>>, OptionsOf<P>>;
+export type { OptionsOf, ArgsOf } from '../../_args.js';
 
 /** Where to create a module's parameters and buffers (Python's `device=None, dtype=None` keywords). */
 export interface FactoryKwargs {
@@ -39,59 +25,9 @@ export const FACTORY = [
   ['dtype', null as DType | null],
 ] as const;
 
-function isOptionsObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * A constructor's optional parameters: parses the rest arguments of a call into every
- * parameter's value, with Python's errors for too many, repeated or unknown arguments.
- */
-export class Signature<P extends ParamList> {
-  constructor(
-    /** The module's name as messages show it, e.g. 'nn.Conv2d'. */
-    readonly name: string,
-    /** How many required positional parameters come before the optional ones. */
-    readonly required: number,
-    readonly params: P,
-  ) {}
-
-  parse(args: readonly unknown[]): ValuesOf<P> {
-    let positional = args;
-    let options: Record<string, unknown> | undefined;
-    if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
-      options = args[args.length - 1] as Record<string, unknown>;
-      positional = args.slice(0, -1);
-    }
-    if (positional.length > this.params.length) {
-      const given = this.required + positional.length;
-      throw new TorchTypeError(`${this.name}() takes from ${this.required} to ${this.required + this.params.length} positional arguments but ${given} were given`);
-    }
-    const values: Record<string, unknown> = {};
-    for (const [name, value] of this.params) values[name] = value;
-    const setPositionally = new Set<string>();
-    positional.forEach((v, i) => {
-      if (v === undefined) return;
-      const name = this.params[i][0];
-      values[name] = v;
-      setPositionally.add(name);
-    });
-    if (options) {
-      for (const key of Object.keys(options)) {
-        if (!Object.hasOwn(values, key)) throw new TorchTypeError(`${this.name}() got an unexpected keyword argument '${key}'`);
-        if (setPositionally.has(key)) throw new TorchTypeError(`${this.name}() got multiple values for argument '${key}'`);
-        if (options[key] !== undefined) values[key] = options[key];
-      }
-    }
-    return values as ValuesOf<P>;
-  }
-}
-
 /** A constructor signature: `name` for messages, the number of required arguments, the optional parameters with defaults. */
-export function signature<const P extends ParamList>(name: string, required: number, params: P): Signature<P> {
-  return new Signature(name, required, params);
+export function signature<const P extends ParamList>(name: string, required: number, params: P): Signature<P, readonly []> {
+  return new Signature(name, required, params, [] as const);
 }
 
 /** The factory options to pass to torch.empty/zeros: only the ones given. */
