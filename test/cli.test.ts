@@ -236,6 +236,22 @@ print(json.dumps(out))
   });
 });
 
+describe('data-parallel training under torch-node run', () => {
+  it('2 ranks: each trains half of every epoch with DDP; rank 0 alone prints and saves the bare model', async () => {
+    const save = join(dir, 'ddp.pt');
+    const run = await cli(['run', '--nproc-per-node', '2', '--master-port', '29547', join(ROOT, 'bin/torch-node.js'), 'train', 'cnn', '--dataset', 'mnist',
+      '--limit', '256', '--test-limit', '200', '--batch-size', '32', '--epochs', '1', '--save', save]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    // 256 images over 2 ranks at batch 32: 4 batches per rank and epoch (one process would take 8).
+    expect(run.stdout).toMatch(/\[rank0\]: training cnn .* 256 train \/ 200 test images, cpu, 1 epoch of 4 batches of 32/);
+    expect(run.stdout).not.toMatch(/\[rank1\]: training/);
+    expect(accuracyOf(run.stdout)).toBeGreaterThan(10);
+    const checkpoint = torch.load(save);
+    expect([...checkpoint.model.keys()][0]).toBe('conv1.weight'); // the bare model, not DDP's 'module.' keys
+    expect(checkpoint.step).toBe(0);
+  });
+});
+
 describe('Ctrl-C and --resume', () => {
   it('SIGINT stops after saving a checkpoint (exit 130); --resume finishes the epoch from there', async () => {
     const save = join(dir, 'interrupted.pt');

@@ -7,7 +7,8 @@ import { Tensor } from '../tensor.js';
 import { torch } from '../torch.js';
 import { DataLoader } from '../utils/data/dataloader.js';
 import { TensorDataset } from '../utils/data/dataset.js';
-import { BatchSampler, RandomSampler, SequentialSampler } from '../utils/data/sampler.js';
+import { DistributedSampler } from '../distributed/sampler.js';
+import { BatchSampler, RandomSampler, SequentialSampler, type Sampler } from '../utils/data/sampler.js';
 import { FashionMNIST, MNIST } from '../vision/datasets.js';
 import { UsageError } from './args.js';
 
@@ -73,9 +74,20 @@ export class BatchedTensorDataset extends TensorDataset {
  * order is a RandomSampler's with the generator seeded `seed + epoch`, so an epoch's order is the
  * same when a run resumes; `skip` leaves out batches already trained on.
  */
-export function epochLoader(dataset: BatchedTensorDataset, options: { batch_size: number; shuffle: boolean; seed?: number; epoch?: number; skip?: number }): DataLoader<Tensor[], Tensor[]> {
-  const { batch_size, shuffle, seed = 0, epoch = 0, skip = 0 } = options;
-  const sampler = shuffle ? new RandomSampler(dataset, { generator: seed + epoch }) : new SequentialSampler(dataset);
+export function epochLoader(
+  dataset: BatchedTensorDataset,
+  options: { batch_size: number; shuffle: boolean; seed?: number; epoch?: number; skip?: number; shard?: { rank: number; world_size: number } },
+): DataLoader<Tensor[], Tensor[]> {
+  const { batch_size, shuffle, seed = 0, epoch = 0, skip = 0, shard } = options;
+  let sampler: Sampler<number>;
+  if (shard) {
+    // Data-parallel: this rank's share, reshuffled each epoch the way DistributedSampler does.
+    const distributed = new DistributedSampler(dataset, { num_replicas: shard.world_size, rank: shard.rank, shuffle, seed });
+    distributed.set_epoch(epoch);
+    sampler = distributed;
+  } else {
+    sampler = shuffle ? new RandomSampler(dataset, { generator: seed + epoch }) : new SequentialSampler(dataset);
+  }
   const batches = [...new BatchSampler(sampler, batch_size, false)].slice(skip);
   return new DataLoader<Tensor[], Tensor[]>(dataset, { batch_sampler: batches, collate_fn: (batch: Tensor[]) => batch, disposeBatches: true });
 }

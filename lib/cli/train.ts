@@ -12,6 +12,10 @@ import { AdamW } from '../optim/adamw.js';
 import { CosineAnnealingLR, OneCycleLR, StepLR, type LRScheduler } from '../optim/lr_scheduler.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
+import { Writable } from 'node:stream';
+import * as dist from '../distributed/index.js';
+import { DistributedDataParallel } from '../nn/parallel/index.js';
+import type { Tensor } from '../tensor.js';
 import { torch } from '../torch.js';
 import { UsageError, formatOptions, suggestion, type OptionSpec, type ParsedArgs } from './args.js';
 import { CLI_VERSION, loadCheckpoint, saveCheckpoint, type Checkpoint, type TrainArgs } from './checkpoint.js';
@@ -207,6 +211,11 @@ class ProgressBar {
   }
 }
 
+/** Where ranks other than 0 write: they train in step with rank 0 but print nothing. */
+function quietStream(): NodeJS.WritableStream {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
+}
+
 /** Lets signals and timers (the bar's redraw) run between batches. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -235,17 +244,31 @@ export async function trainCommand(parsed: ParsedArgs, io: CliIO): Promise<numbe
   if (args.plot !== null && !/\.(svg|html?)$/i.test(args.plot)) throw new UsageError(`--plot: the file must end in .svg or .html, got ${args.plot}`);
   const device: Device = resolveDevice(args.device);
 
+  // Under `torch-node run --nproc-per-node N` (WORLD_SIZE > 1) every rank trains its share of each
+  // epoch with DistributedDataParallel; rank 0 alone prints, plots and saves.
+  const worldSize = Number(process.env.WORLD_SIZE ?? '1');
+  const distributed = worldSize > 1;
+  if (distributed) {
+    if (device.type !== 'cpu') throw new UsageError('data-parallel training runs on the CPU (Gloo) in this build: use --device cpu');
+    await dist.init_process_group({ backend: 'gloo' });
+  }
+  const rank = distributed ? dist.get_rank() : 0;
+  if (rank !== 0) io = { ...io, stdout: quietStream(), stderr: quietStream() };
+
   torch.manual_seed(args.seed);
   const config = resumed?.model_config ?? { ...DEFAULT_CONFIGS[args.model] };
   const model = createModel(args.model, config);
   if (resumed) model.load_state_dict(resumed.model);
   model.to(device);
+  // DDP broadcasts rank 0's weights, then averages gradients across ranks during backward.
+  const trained: { forward(x: Tensor): Tensor } = distributed ? new DistributedDataParallel(model) : model;
 
   const trainSplit = splitTo(loadImages(args.dataset, { train: true, limit: args.limit, root: args.data_root }), device);
   const testSplit = splitTo(loadImages(args.dataset, { train: false, limit: args.test_limit, root: args.data_root }), device);
   const trainSet = new BatchedTensorDataset(trainSplit.images, trainSplit.labels);
   const numTrain = trainSet.__len__();
-  const stepsPerEpoch = Math.ceil(numTrain / args.batch_size);
+  const stepsPerEpoch = Math.ceil(Math.ceil(numTrain / worldSize) / args.batch_size);
+  const shard = distributed ? { rank, world_size: worldSize } : undefined;
 
   const optimizer = createOptimizer(args, model);
   const scheduler = createScheduler(args, optimizer, stepsPerEpoch);
@@ -274,7 +297,7 @@ export async function trainCommand(parsed: ParsedArgs, io: CliIO): Promise<numbe
   });
   const save = (): void => {
     const path = args.save;
-    if (path !== null) torch.tidy(() => saveCheckpoint(checkpoint(), path));
+    if (path !== null && rank === 0) torch.tidy(() => saveCheckpoint(checkpoint(), path));
   };
 
   const bar = new ProgressBar(io.stderr);
@@ -301,7 +324,7 @@ export async function trainCommand(parsed: ParsedArgs, io: CliIO): Promise<numbe
     while (epoch < args.epochs) {
       model.train();
       const epochLabel = `${epoch + 1}/${args.epochs}`;
-      const loader = epochLoader(trainSet, { batch_size: args.batch_size, shuffle: true, seed: args.seed, epoch, skip: step });
+      const loader = epochLoader(trainSet, { batch_size: args.batch_size, shuffle: true, seed: args.seed, epoch, skip: step, shard });
       const firstStep = step;
       let lossSum = 0;
       let correct = 0;
@@ -316,7 +339,7 @@ export async function trainCommand(parsed: ParsedArgs, io: CliIO): Promise<numbe
         const n = labels.size(0);
         const [loss, hits] = torch.tidy(() => {
           optimizer.zero_grad();
-          const output = model.forward(modelInput(args.model, images, config));
+          const output = trained.forward(modelInput(args.model, images, config));
           const batchLoss = F.cross_entropy(output, labels);
           batchLoss.backward();
           optimizer.step();
@@ -349,7 +372,7 @@ export async function trainCommand(parsed: ParsedArgs, io: CliIO): Promise<numbe
           step = 0;
         }
         save();
-        writePlot(args, history);
+        if (rank === 0) writePlot(args, history);
         io.stderr.write(
           `interrupted at epoch ${epoch + (step > 0 ? 1 : 0)}, batch ${step}/${stepsPerEpoch}` +
             (args.save !== null ? `: checkpoint saved to ${args.save}; continue with: torch-node train --resume ${args.save}\n` : '\n'),
@@ -370,11 +393,12 @@ export async function trainCommand(parsed: ParsedArgs, io: CliIO): Promise<numbe
       epoch++;
       step = 0;
       save();
-      writePlot(args, history);
+      if (rank === 0) writePlot(args, history);
     }
   } finally {
     bar.stop();
     process.off('SIGINT', onSigint);
+    if (distributed) await dist.destroy_process_group();
   }
   if (lastEvaluation === null) {
     // Resumed a run that had already finished: nothing trained, nothing written; report its accuracy.
