@@ -341,5 +341,3 @@ for (const name of generatedNames().methods) {
   Object.defineProperty(Tensor.prototype, name, { value: makeMethod(name), writable: true, configurable: true });
 }
 
-/** Dtypes exported for the dtype-to-TypedArray mapping of torch.tensor(). */
-export const _dtypes = { float32, float64, int64, bool };

@@ -294,11 +294,6 @@ function invoke(label: string, overloads: Overload[], self: TensorLike | undefin
   throw noMatch(label, overloads, positional, options);
 }
 
-/** Calls torch.<name>(...args) through the generated op table. */
-export function callFunction(name: string, args: unknown[]): unknown {
-  return invoke(name, overloadsFor(name, false), undefined, args);
-}
-
 /** Calls self.<name>(...args) through the generated op table. */
 export function callMethod(self: TensorLike, name: string, args: unknown[]): unknown {
   return invoke(`Tensor.${name}`, overloadsFor(name, true), self, args);
