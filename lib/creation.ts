@@ -23,35 +23,52 @@ function dtypeOfTypedArray(data: ArrayBufferView): DType {
   throw new TorchTypeError(`torch.tensor: unsupported TypedArray ${data.constructor.name} (use Float32Array, Float64Array, Int8Array, Uint8Array, Int16Array, Int32Array or BigInt64Array)`);
 }
 
-/** Walks nested arrays once: shape, flat values, and the dtype Python would infer. */
-function flatten(data: TensorData): { shape: number[]; flat: (number | boolean | bigint)[]; kind: 'bool' | 'int' | 'float' } {
+/**
+ * Walks nested arrays once: the shape, the values as doubles (booleans as 0/1), and the dtype
+ * Python would infer. `exact` holds the raw values only when some integer needs more than a
+ * double's 53 bits (a BigInt, or a JS number beyond 2^53), for the int64 path.
+ */
+function flatten(data: TensorData): { shape: number[]; values: Float64Array; exact: (number | boolean | bigint)[] | null; kind: 'bool' | 'int' | 'float' } {
   const shape: number[] = [];
   for (let level: unknown = data; Array.isArray(level); level = level[0]) {
     shape.push(level.length);
     if (level.length === 0) break;
   }
-  const flat: (number | boolean | bigint)[] = [];
+  let total = 1;
+  for (const n of shape) total *= n;
+  const values = new Float64Array(total);
+  let count = 0;
   let sawFloat = false;
   let sawInt = false;
+  let needsExact = false;
+  const last = shape.length - 1;
   const visit = (value: unknown, dim: number): void => {
-    if (dim < shape.length) {
+    if (dim <= last) {
       if (!Array.isArray(value)) throw new ValueError(`torch.tensor: expected a sequence of length ${shape[dim]} at dim ${dim} (got ${typeof value})`);
       if (value.length !== shape[dim]) throw new ValueError(`torch.tensor: expected sequence of length ${shape[dim]} at dim ${dim} (got ${value.length})`);
-      for (const v of value) visit(v, dim + 1);
+      for (let i = 0; i < value.length; i++) visit(value[i], dim + 1);
       return;
     }
     if (typeof value === 'number') {
       // Integral numbers inside int64's range read as Python ints; 1e20 is a float (as in Python).
-      if (Number.isInteger(value) && Math.abs(value) < 2 ** 63 && !Object.is(value, -0)) sawInt = true;
-      else sawFloat = true;
-    } else if (typeof value === 'bigint') sawInt = true;
-    else if (typeof value !== 'boolean') {
+      if (Number.isInteger(value) && Math.abs(value) < 2 ** 63 && !Object.is(value, -0)) {
+        sawInt = true;
+        if (Math.abs(value) > 2 ** 53) needsExact = true;
+      } else sawFloat = true;
+      values[count++] = value;
+    } else if (typeof value === 'boolean') {
+      values[count++] = value ? 1 : 0;
+    } else if (typeof value === 'bigint') {
+      sawInt = true;
+      needsExact = true;
+      values[count++] = Number(value);
+    } else {
       throw new TorchTypeError(`torch.tensor: expected numbers, booleans or nested arrays of them but found ${Array.isArray(value) ? 'a ragged nested array' : value === null ? 'null' : typeof value}`);
     }
-    flat.push(value as number | boolean | bigint);
   };
   visit(data, 0);
-  return { shape, flat, kind: sawFloat ? 'float' : sawInt ? 'int' : flat.length > 0 ? 'bool' : 'float' };
+  const exact = needsExact ? ((shape.length === 0 ? [data] : (data as unknown[]).flat(Infinity)) as (number | boolean | bigint)[]) : null;
+  return { shape, values, exact, kind: sawFloat ? 'float' : sawInt ? 'int' : count > 0 ? 'bool' : 'float' };
 }
 
 /**
@@ -70,22 +87,20 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     const length = (data as unknown as ArrayLike<unknown>).length;
     result = new Tensor(native.fromTypedArray(data, [length], (options.dtype ?? source).code));
   } else {
-    const { shape, flat, kind } = flatten(data);
+    const { shape, values, exact, kind } = flatten(data);
     const target = options.dtype ?? (kind === 'float' ? get_default_dtype() : kind === 'int' ? int64 : bool);
-    let buffer: ArrayBufferView;
+    let buffer: ArrayBufferView = values;
     let asBool = false;
     if (kind === 'bool' && target === bool) {
-      buffer = Uint8Array.from(flat as boolean[], (b) => (b ? 1 : 0));
+      buffer = Uint8Array.from(values);
       asBool = true;
-    } else if (kind === 'int' && target === int64 && flat.some((v) => typeof v === 'bigint' || Math.abs(v as number) > 2 ** 53)) {
+    } else if (exact !== null && kind === 'int' && target === int64) {
       // Exact int64 values beyond 2^53 travel as BigInts; out-of-range ones are an error, not a wrap.
-      buffer = BigInt64Array.from(flat, (v) => {
+      buffer = BigInt64Array.from(exact, (v) => {
         const big = BigInt(v as number | bigint);
         if (big < -(2n ** 63n) || big >= 2n ** 63n) throw new RangeError(`torch.tensor: ${big} overflows int64`);
         return big;
       });
-    } else {
-      buffer = Float64Array.from(flat, (v) => Number(v));
     }
     result = new Tensor(native.fromTypedArray(buffer, shape, target.code, asBool));
   }

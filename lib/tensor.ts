@@ -58,13 +58,16 @@ function parseIndex(spec: IndexSpec, position: number): unknown {
   throw argumentError('Tensor.index', `index ${position}`, 'an int, slice string, "...", null, boolean, Tensor or int array', spec);
 }
 
-function nest(flat: ArrayLike<unknown>, shape: number[], convert: (v: unknown) => unknown): NestedList<unknown> {
-  if (shape.length === 0) return convert(flat[0]);
+/** Nested arrays of `shape` over row-major values; `convert` null keeps the values as they are. */
+function nest(flat: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array, shape: number[], convert: ((v: unknown) => unknown) | null): NestedList<unknown> {
+  if (shape.length === 0) return convert ? convert(flat[0]) : flat[0];
   const build = (dim: number, offset: number): unknown[] => {
     const n = shape[dim];
+    // A whole row at once when values need no conversion (floats, small ints).
+    if (dim === shape.length - 1 && convert === null) return Array.from(flat.subarray(offset, offset + n) as ArrayLike<number>);
     const out = new Array(n);
     if (dim === shape.length - 1) {
-      for (let i = 0; i < n; i++) out[i] = convert(flat[offset + i]);
+      for (let i = 0; i < n; i++) out[i] = convert!(flat[offset + i]);
       return out;
     }
     let stride = 1;
@@ -226,7 +229,7 @@ export class Tensor {
   tolist(): NestedList<number> {
     const values = native.toTypedArray(this._h);
     const dtype = this.dtype;
-    const convert = dtype === bool ? (v: unknown) => v === 1 : dtype === int64 ? int64ToNumber : (v: unknown) => v;
+    const convert = dtype === bool ? (v: unknown) => v === 1 : dtype === int64 ? int64ToNumber : null;
     return nest(values, this.shape, convert) as NestedList<number>;
   }
   /** The values in row-major order as a new TypedArray (float16/bfloat16 as Float32Array, bool as Uint8Array, int64 as BigInt64Array). */
