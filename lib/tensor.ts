@@ -32,6 +32,7 @@ export interface ToOptions {
 }
 
 const SLICE = /^(-?\d+)?:(-?\d+)?(?::(-?\d+)?)?$/;
+const parsedSlices = new Map<string, (number | null)[]>();
 
 function parseIndex(spec: IndexSpec, position: number): unknown {
   if (typeof spec === 'number') {
@@ -42,13 +43,18 @@ function parseIndex(spec: IndexSpec, position: number): unknown {
   if (spec instanceof Tensor) return spec._h;
   if (typeof spec === 'string') {
     if (spec === '...') return '...';
+    const cached = parsedSlices.get(spec);
+    if (cached !== undefined) return cached;
     const m = SLICE.exec(spec.replace(/\s+/g, ''));
     if (!m) throw argumentError('Tensor.index', `index ${position}`, "a slice string like '1:3', '::2' or ':', or '...'", spec);
     const bound = (s: string | undefined) => (s === undefined ? null : Number(s));
     const step = bound(m[3]);
     if (step === 0) throw new ValueError(`slice step cannot be zero (in '${spec}')`);
     if (step !== null && step < 0) throw new ValueError(`step must be greater than zero (in '${spec}')`);
-    return [bound(m[1]), bound(m[2]), step];
+    const slice = [bound(m[1]), bound(m[2]), step];
+    // Slice strings repeat in loops (x.index(':', -1)): parse each once. Only valid ones are kept.
+    if (parsedSlices.size < 1024) parsedSlices.set(spec, slice);
+    return slice;
   }
   if (Array.isArray(spec)) {
     if (!spec.every((v) => Number.isInteger(v))) throw argumentError('Tensor.index', `index ${position}`, 'an array of integers', spec);
