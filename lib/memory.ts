@@ -48,8 +48,11 @@ export function collectGarbage(minor = false): void {
 
 function checkMemoryPressure(): void {
   createdSinceCheck = 0;
+  const bytes = native.liveTensorBytes();
+  // Memory freed since (dispose, or a collection V8 ran by itself) lowers the baseline.
+  if (bytes < bytesAfterCollect) bytesAfterCollect = bytes;
   const step = Math.max(MIN_STEP_BYTES, bytesAfterCollect / 2);
-  const grown = native.liveTensorBytes() - bytesAfterCollect;
+  const grown = bytes - bytesAfterCollect;
   if (grown < step) return;
   collectGarbage(true);
   let after = native.liveTensorBytes();
