@@ -5,24 +5,9 @@ import { ValueError } from '../errors.js';
 /** A loss reduction by name. 'elementwise_mean' is a deprecated alias of 'mean'. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
-const warned = new Set<string>();
+import { warn } from '../warnings.js';
 
-/**
- * Python's `warnings.warn(message)` for torch.nn: emits a process warning of type
- * `category` ('UserWarning' unless told), once per distinct message, as Python's default
- * filter shows a warning once per place it comes from.
- */
-export function warn(message: string, category = 'UserWarning'): void {
-  const key = `${category}\u0000${message}`;
-  if (warned.has(key)) return;
-  warned.add(key);
-  process.emitWarning(message, { type: category });
-}
-
-/** Forgets which warnings were shown, so that each shows again (for tests). */
-export function clearWarningRegistry(): void {
-  warned.clear();
-}
+export { warn, clearWarningRegistry } from '../warnings.js';
 
 /**
  * ATen's reduction enum for a reduction name: none=0, mean=1, sum=2.

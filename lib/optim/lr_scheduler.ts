@@ -7,6 +7,7 @@
 // PyTorch subclasses set their own fields and then call `super().__init__(optimizer, ...)`,
 // which takes the first step. A TypeScript constructor cannot touch `this` before `super()`,
 // so here subclasses call `super()`, set their fields, then `this._initialize(optimizer, ...)`.
+import { warn } from '../warnings.js';
 import { NotImplementedError, IndexError, TorchError, TorchTypeError, ValueError, argumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
@@ -61,19 +62,8 @@ const GET_LAST_LR_WARNING = 'To get the last learning rate computed by the sched
 // Python semantics the schedules depend on
 // ---------------------------------------------------------------------------------------------
 
-const shownWarnings = new Set<string>();
-
-/** Python's `warnings.warn(message)`: a process warning of type UserWarning, shown once per message like Python's default filter. */
-function warn(message: string): void {
-  if (shownWarnings.has(message)) return;
-  shownWarnings.add(message);
-  process.emitWarning(message, { type: 'UserWarning' });
-}
-
-/** Forgets which scheduler warnings were shown, so that each shows again (for tests). */
-export function clearWarningRegistry(): void {
-  shownWarnings.clear();
-}
+// Python's `warnings.warn`, shown once per message (clearWarningRegistry resets it, for tests).
+export { clearWarningRegistry } from '../warnings.js';
 
 /** Python's `str()` of a value, for messages that quote an argument. */
 function pyStr(value: unknown): string {
