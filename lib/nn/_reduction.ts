@@ -1,13 +1,12 @@
 // Loss reductions as ATen's enum (aten/src/ATen/core/Reduction.h), after
 // torch/nn/_reduction.py, and the `warnings.warn` that torch.nn uses.
 import { ValueError } from '../errors.js';
-
-/** A loss reduction by name. 'elementwise_mean' is a deprecated alias of 'mean'. */
-export type Reduction = 'none' | 'mean' | 'sum';
-
 import { warn } from '../warnings.js';
 
 export { warn, clearWarningRegistry } from '../warnings.js';
+
+/** A loss reduction by name. 'elementwise_mean' is a deprecated alias of 'mean'. */
+export type Reduction = 'none' | 'mean' | 'sum';
 
 /**
  * ATen's reduction enum for a reduction name: none=0, mean=1, sum=2.
