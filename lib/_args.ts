@@ -18,7 +18,8 @@ export type WithOptions<T, O> = T extends unknown[] ? T | [...T, O] : never;
 /** The optional arguments of a call: a prefix of the parameters in Python's order, then optionally an options object. */
 export type ArgsOf<P extends ParamList, K extends ParamList = readonly []> = WithOptions<Prefixes<PositionalOf<P>>, OptionsOf<P> & OptionsOf<K>>;
 
-export function isOptionsObject(v: unknown): v is Record<string, unknown> {
+/** A plain object ({...} or Object.create(null)): an options object, not a Tensor, array, Map or class instance. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
@@ -41,7 +42,7 @@ export class Signature<P extends ParamList, K extends ParamList> {
   parse(args: readonly unknown[]): ValuesOf<P> & ValuesOf<K> {
     let positional = args;
     let options: Record<string, unknown> | undefined;
-    if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
+    if (args.length > 0 && isPlainObject(args[args.length - 1])) {
       options = args[args.length - 1] as Record<string, unknown>;
       positional = args.slice(0, -1);
     }

@@ -3,6 +3,7 @@
 // schema accepts the arguments (Python's rules: positional arguments in schema
 // order, keyword arguments in a trailing options object, a lone int[] accepts
 // varargs), converts them for the native layer and calls the op by id.
+import { isPlainObject } from '../_args.js';
 import { native, type Handle } from '../_C.js';
 import { Device } from '../device.js';
 import { DType, Layout, MemoryFormat } from '../dtype.js';
@@ -170,9 +171,7 @@ function checkDevice(d: Device): string {
 
 function isOptionsObject(v: unknown): v is Record<string, unknown> {
   // Tensors are the common last argument: rule them out before the slower prototype lookup.
-  if (typeof v !== 'object' || v === null || v instanceof Tensor || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  return !(v instanceof Tensor) && isPlainObject(v);
 }
 
 /** Arguments for the native call in schema order, or null when this overload does not fit. */

@@ -627,23 +627,6 @@ function formatLambdas(where: string, optimizer: SchedulableOptimizer, lr_lambda
   return [...fns];
 }
 
-/** The state dict of a scheduler with `lr_lambdas`: lambdas are saved only as the state of function objects that carry properties. */
-function lambdasStateDict(scheduler: LambdaLR | MultiplicativeLR): SchedulerStateDict {
-  const state = fieldsOf(scheduler, ['optimizer', 'lr_lambdas']);
-  state.lr_lambdas = scheduler.lr_lambdas.map(functionState);
-  return state;
-}
-
-function loadLambdasStateDict(scheduler: LambdaLR | MultiplicativeLR, state_dict: SchedulerStateDict): void {
-  const { lr_lambdas, ...rest } = state_dict;
-  Object.assign(scheduler, copyData(rest));
-  if (Array.isArray(lr_lambdas)) {
-    lr_lambdas.forEach((fnState, idx) => {
-      if (fnState !== null && fnState !== undefined) Object.assign(scheduler.lr_lambdas[idx], copyData(fnState));
-    });
-  }
-}
-
 /**
  * Sets each group's learning rate to its initial lr times `lr_lambda(epoch)`.
  *
@@ -658,25 +641,40 @@ function loadLambdasStateDict(scheduler: LambdaLR | MultiplicativeLR, state_dict
  * for (let epoch = 0; epoch < 100; epoch++) { train(); scheduler.step(); }
  * ```
  */
-export class LambdaLR extends LRScheduler {
+/** What LambdaLR and MultiplicativeLR share: one factor function per group, left out of state_dict. */
+abstract class LambdaScheduler extends LRScheduler {
   /** One factor function per group. */
   lr_lambdas: LrLambda[];
 
-  constructor(optimizer: SchedulableOptimizer, lr_lambda: LrLambda | LrLambda[], options: SchedulerOptions = {}) {
+  constructor(name: string, optimizer: SchedulableOptimizer, lr_lambda: LrLambda | LrLambda[], options: SchedulerOptions) {
     super();
     const opt = checkOptimizer(optimizer);
     this.optimizer = opt;
-    this.lr_lambdas = formatLambdas('LambdaLR', opt, lr_lambda);
+    this.lr_lambdas = formatLambdas(name, opt, lr_lambda);
     this._initialize(opt, options.last_epoch ?? -1, options.verbose ?? false);
   }
 
-  /** The state without the lambdas; a function that carries properties saves those. */
+  /** The state without the lambdas: only function objects that carry properties save those. */
   override state_dict(): SchedulerStateDict {
-    return lambdasStateDict(this);
+    const state = fieldsOf(this, ['optimizer', 'lr_lambdas']);
+    state.lr_lambdas = this.lr_lambdas.map(functionState);
+    return state;
   }
 
   override load_state_dict(state_dict: SchedulerStateDict): void {
-    loadLambdasStateDict(this, state_dict);
+    const { lr_lambdas, ...rest } = state_dict;
+    Object.assign(this, copyData(rest));
+    if (Array.isArray(lr_lambdas)) {
+      lr_lambdas.forEach((fnState, idx) => {
+        if (fnState !== null && fnState !== undefined) Object.assign(this.lr_lambdas[idx], copyData(fnState));
+      });
+    }
+  }
+}
+
+export class LambdaLR extends LambdaScheduler {
+  constructor(optimizer: SchedulableOptimizer, lr_lambda: LrLambda | LrLambda[], options: SchedulerOptions = {}) {
+    super('LambdaLR', optimizer, lr_lambda, options);
   }
 
   override get_lr(): number[] {
@@ -698,25 +696,9 @@ export class LambdaLR extends LRScheduler {
  * const scheduler = new MultiplicativeLR(optimizer, () => 0.95);
  * ```
  */
-export class MultiplicativeLR extends LRScheduler {
-  /** One factor function per group. */
-  lr_lambdas: LrLambda[];
-
+export class MultiplicativeLR extends LambdaScheduler {
   constructor(optimizer: SchedulableOptimizer, lr_lambda: LrLambda | LrLambda[], options: SchedulerOptions = {}) {
-    super();
-    const opt = checkOptimizer(optimizer);
-    this.optimizer = opt;
-    this.lr_lambdas = formatLambdas('MultiplicativeLR', opt, lr_lambda);
-    this._initialize(opt, options.last_epoch ?? -1, options.verbose ?? false);
-  }
-
-  /** The state without the lambdas; a function that carries properties saves those. */
-  override state_dict(): SchedulerStateDict {
-    return lambdasStateDict(this);
-  }
-
-  override load_state_dict(state_dict: SchedulerStateDict): void {
-    loadLambdasStateDict(this, state_dict);
+    super('MultiplicativeLR', optimizer, lr_lambda, options);
   }
 
   override get_lr(): number[] {

@@ -1,6 +1,7 @@
 // torch.optim.Optimizer (torch/optim/optimizer.py): parameter groups, per-parameter state,
 // zero_grad, state_dict / load_state_dict. Subclasses implement step() with PyTorch 1.13's
 // single-tensor ("for-loop") update rules, op for op, so results round like PyTorch's.
+import { isPlainObject } from '../_args.js';
 import { inspect } from 'node:util';
 import { torch } from '../torch.js';
 import { Tensor } from '../tensor.js';
@@ -135,10 +136,6 @@ function typename(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return typeof value;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** Every tensor reachable from a state value (tensors, arrays, plain objects). */

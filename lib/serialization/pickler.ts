@@ -10,6 +10,7 @@
 //   `_metadata` property (torch.nn's state_dict()) -> OrderedDict, other Map -> dict (any keys),
 //   Set -> set, Tensor -> Tensor (nn.Parameter -> Parameter),
 //   DType -> torch dtype, Layout -> torch layout.
+import { isPlainObject } from '../_args.js';
 import { DType, Layout } from '../dtype.js';
 import { TorchTypeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -107,11 +108,6 @@ export function encodeLong(x: bigint): Uint8Array {
   }
   if (x < 0n && n > 1 && out[n - 1] === 0xff && (out[n - 2] & 0x80) !== 0) n--;
   return out.subarray(0, n);
-}
-
-function isPlainObject(v: object): v is Record<string, unknown> {
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 function describe(v: unknown): string {

@@ -1,18 +1,13 @@
 // Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (torch/nn/modules/container.py).
 // Python's `seq[i]`, `seq[i] = m`, `del seq[i]`, `len(seq)` and `seq[a:b]` are get(i), set(i, m),
 // delete(i), length and slice(a, b) here; negative indices count from the end as in Python.
+import { isPlainObject } from '../../_args.js';
 import { IndexError, TorchError, TorchTypeError, ValueError, argumentError } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
 import { Parameter } from '../parameter.js';
 import { KeyError, Module } from './module.js';
 
 type Attributes = Record<string, unknown>;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
 
 function isIterable(v: unknown): v is Iterable<unknown> {
   return v != null && typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function';

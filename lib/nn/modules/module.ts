@@ -7,6 +7,7 @@
 // named_parameters(), state_dict() and toString(). Registered values are also mirrored as plain
 // data properties of the target, so reading `this.fc1` or `this.weight` (the hot path of
 // forward) goes through no trap at all.
+import { isPlainObject } from '../../_args.js';
 import { inspect } from 'node:util';
 import { no_grad } from '../../autograd/grad_mode.js';
 import { Device, type DeviceLike } from '../../device.js';
@@ -173,12 +174,6 @@ function addIndent(s: string, numSpaces: number): string {
 
 function sizeString(shape: number[]): string {
   return `torch.Size([${shape.join(', ')}])`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Replaces what `t` holds by `applied`, keeping the same JS object (Python's `t.data = applied`). */

@@ -6,6 +6,7 @@
 // runs the math path, the one PyTorch itself runs whenever gradients are recorded. (With a
 // src_key_padding_mask the nested-tensor path also writes zeros at padded positions of the
 // encoder output before the final norm; the math path leaves them computed.)
+import { isPlainObject } from '../../_args.js';
 import { bool as torchBool } from '../../dtype.js';
 import type { DeviceLike } from '../../device.js';
 import { TorchError, ValueError, argumentError } from '../../errors.js';
@@ -54,11 +55,6 @@ function checkKeyPaddingMaskDtype(mask: Tensor | null): void {
 
 type Attributes = Record<string, unknown>;
 
-function isPlainObject(v: unknown): v is Attributes {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
 
 /** A detached copy of t's data as a new tensor of the same kind (Python's Parameter/Tensor.__deepcopy__). */
 function copyTensor(t: Tensor): Tensor {

@@ -1,6 +1,7 @@
 // Python calling conventions shared by torch.nn.utils and the recurrent modules: optional
 // arguments given positionally in Python's order and/or in a trailing options object under
 // their Python names, and Python's str() of a float for messages and reprs.
+import { isPlainObject } from '../../_args.js';
 import { TorchTypeError } from '../../errors.js';
 
 /** Every prefix of a tuple type: `[A, B]` gives `[] | [A] | [A, B]`. */
@@ -10,12 +11,6 @@ type Prefixes<T extends unknown[]> = T extends [...infer H, unknown] ? T | Prefi
 export type OptionalArgs<T extends unknown[], O> = Prefixes<T> extends infer P ? (P extends unknown[] ? P | [...P, O] : never) : never;
 
 /** @internal Whether `v` is a plain `{ ... }` object (an options object), not a Tensor, array or class instance. */
-export function isOptionsObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * @internal Parses the optional arguments of a call (positional in the order of `names`,
  * then an optional options object) into `defaults` overridden by what was given, with
@@ -32,7 +27,7 @@ export function parseOptionalArgs<D extends Record<string, unknown>>(where: stri
   const names = Object.keys(defaults).filter((n) => !keywordOnly.includes(n));
   let positional = args;
   let options: Record<string, unknown> | undefined;
-  if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
+  if (args.length > 0 && isPlainObject(args[args.length - 1])) {
     options = args[args.length - 1] as Record<string, unknown>;
     positional = args.slice(0, -1);
   }

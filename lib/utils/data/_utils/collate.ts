@@ -10,6 +10,7 @@
 //   string                   -> unchanged list
 //   Map / plain object       -> same keys, each collated
 //   array                    -> transposed, each position collated (tuples and lists alike)
+import { isPlainObject } from '../../../_args.js';
 import { TorchError, TorchTypeError } from '../../../errors.js';
 import { Tensor } from '../../../tensor.js';
 import { torch } from '../../../torch.js';
@@ -24,12 +25,6 @@ const TYPED_ARRAYS: Function[] = [Float32Array, Float64Array, Int8Array, Uint8Ar
 
 function isTypedArray(value: unknown): value is ArrayBufferView {
   return ArrayBuffer.isView(value) && !(value instanceof DataView);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function typeName(value: unknown): string {
