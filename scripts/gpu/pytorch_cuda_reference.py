@@ -11,91 +11,22 @@ CNN is also trained under autocast with a GradScaler. The procedures here and in
 test/cuda.test.ts must stay op-for-op identical.
 """
 import json
-import math
+import os
 import sys
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+# The book's models, shared with the CPU fixture scripts.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures'))
+from book_models import CNN, RNN, Transformer  # noqa: E402
+
 torch.backends.cudnn.deterministic = True
 torch.backends.cudnn.benchmark = False
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
 DEVICE = 'cuda'
-
-
-class CNN(nn.Module):
-    """The book's CNN (section 4.1)."""
-
-    def __init__(self):
-        super(CNN, self).__init__()
-        self.conv1 = nn.Conv2d(3, 32, 3, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.fc1 = nn.Linear(64 * 8 * 8, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = x.view(-1, 64 * 8 * 8)
-        x = F.relu(self.fc1(x))
-        x = self.fc2(x)
-        return x
-
-
-class RNN(nn.Module):
-    """The book's RNN classifier (section 4.2)."""
-
-    def __init__(self, input_size, hidden_size, num_layers, num_classes):
-        super(RNN, self).__init__()
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.rnn = nn.RNN(input_size, hidden_size, num_layers, batch_first=True)
-        self.fc = nn.Linear(hidden_size, num_classes)
-
-    def forward(self, x):
-        h0 = torch.zeros(self.num_layers, x.size(0), self.hidden_size).to(x.device)
-        out, _ = self.rnn(x, h0)
-        out = self.fc(out[:, -1, :])
-        return out
-
-
-class PositionalEncoding(nn.Module):
-    """As in make_nn_transformer.py (the book's, fixed)."""
-
-    def __init__(self, d_model, dropout, max_len=5000):
-        super().__init__()
-        self.dropout = nn.Dropout(dropout)
-        pe = torch.zeros(max_len, d_model)
-        position = torch.arange(0, max_len).unsqueeze(1)
-        div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
-        pe[:, 0::2] = torch.sin(position * div_term)
-        pe[:, 1::2] = torch.cos(position * div_term)
-        pe = pe.unsqueeze(0)
-        self.register_buffer('pe', pe)
-
-    def forward(self, x):
-        x = x + self.pe[:, :x.size(1)]
-        return self.dropout(x)
-
-
-class Transformer(nn.Module):
-    """The book's Transformer (section 4.3), fixed as in examples/book/transformer.ts."""
-
-    def __init__(self, ntoken, nhead, nhid, dropout=0.5, nlayers=2):
-        super().__init__()
-        self.pos_encoder = PositionalEncoding(ntoken, dropout)
-        encoder_layers = nn.TransformerEncoderLayer(ntoken, nhead, nhid, dropout, batch_first=True)
-        self.transformer_encoder = nn.TransformerEncoder(encoder_layers, nlayers, enable_nested_tensor=False)
-        self.fc = nn.Linear(ntoken, ntoken)
-
-    def forward(self, src):
-        src = self.pos_encoder(src)
-        output = self.transformer_encoder(src)
-        output = self.fc(output)
-        return output
 
 
 def cnn():
@@ -139,6 +70,8 @@ def rnn():
 def transformer(dropout):
     torch.manual_seed(0)
     model = Transformer(100, 4, 256, dropout)
+    # torch 2.x: keep the encoder off the nested-tensor path, like the CPU reference.
+    model.transformer_encoder.enable_nested_tensor = False
     tokens = torch.randint(0, 100, (2, 8))
     model = model.to(DEVICE)
     tokens = tokens.to(DEVICE)
