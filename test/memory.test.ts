@@ -292,3 +292,22 @@ describe('a loop that never disposes', () => {
     expect(torch.liveTensorBytes() - liveBytesBase).toBeLessThan(600 * 2 ** 20);
   });
 });
+
+describe('collections driven by the number of live tensors', () => {
+  // Elementwise work on scalars makes many tensors but little memory; lib/memory.ts collects the
+  // young generation every few thousand of them, so that they are freed while still in cache.
+  // Left to V8 alone, tens of thousands are alive at once (its young generation holds ~100k).
+  it('keeps the tensors dropped by a synchronous scalar loop to a few thousand', () => {
+    const a = torch.rand(1);
+    const b = torch.rand(1);
+    a.add(b); // load everything before the baseline
+    const base = torch.liveTensorCount();
+    let peak = 0;
+    for (let i = 0; i < 50_000; i++) {
+      a.add(b);
+      if (i % 256 === 0) peak = Math.max(peak, torch.liveTensorCount() - base);
+    }
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(3 * 4096);
+  });
+});
