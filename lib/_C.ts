@@ -15,6 +15,8 @@ export interface NativeAddon {
   isDisposed(h: Handle): boolean;
   liveTensorCount(): number;
   liveTensorBytes(): number;
+  /** [live tensor count, live native bytes] as float64s, kept current by the addon. */
+  readonly tensorStats: ArrayBuffer;
   sizes(h: Handle): number[];
   strides(h: Handle): number[];
   dim(h: Handle): number;

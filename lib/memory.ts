@@ -13,25 +13,26 @@ const scopes: Disposable[][] = [];
 /** @internal Every new Tensor reports itself here. */
 export function trackTensor(t: Disposable): void {
   if (scopes.length > 0) scopes[scopes.length - 1].push(t);
-  if (++createdSinceCheck >= CHECK_EVERY) checkMemoryPressure();
+  checkMemoryPressure();
 }
 
 // ---- garbage collection driven by native memory ----------------------------------------
 // A training step can make tens of MB of activations while allocating only a few KB of JS
 // objects, and V8 collects young objects only when its own young generation fills up: the
-// dropped tensors would pile up. So every CHECK_EVERY new tensors we look at the tensors alive:
+// dropped tensors would pile up. So on every new tensor we look at the tensors alive (the addon
+// keeps their count and bytes in a shared buffer, so this costs no call):
 // - when their native bytes grew by a step since the last collection, we collect the young
 //   generation (cheap; the garbage is young), and everything if that did not free half;
 // - when their number grew by YOUNG_TENSOR_LIMIT, we collect the young generation too. Many
 //   small tensors (an elementwise loop on scalars) cost little memory, but freeing tens of
 //   thousands at once in one of V8's own collections runs cold through the CPU caches and the
 //   allocator's slow paths; freeing a few thousand at a time measured 25-30% faster per op.
-const CHECK_EVERY = 64;
-const MIN_STEP_BYTES = 32 * 1024 * 1024;
+const MIN_STEP_BYTES = 16 * 1024 * 1024;
 const YOUNG_TENSOR_LIMIT = 4096;
-let createdSinceCheck = 0;
+const stats = new Float64Array(native.tensorStats); // [live count, live bytes]
 let bytesAfterCollect = 0;
 let countAfterCollect = 0;
+let stepBytes = MIN_STEP_BYTES;
 let v8Gc: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
 
 /** V8's gc(): `global.gc` under --expose-gc, else made reachable once through a fresh vm context. */
@@ -53,23 +54,17 @@ export function collectGarbage(minor = false): void {
 }
 
 function checkMemoryPressure(): void {
-  createdSinceCheck = 0;
-  const bytes = native.liveTensorBytes();
-  const count = native.liveTensorCount();
-  // Memory freed since (dispose, or a collection V8 ran by itself) lowers the baselines.
-  if (bytes < bytesAfterCollect) bytesAfterCollect = bytes;
-  if (count < countAfterCollect) countAfterCollect = count;
-  const step = Math.max(MIN_STEP_BYTES, bytesAfterCollect / 2);
-  const grown = bytes - bytesAfterCollect;
-  if (grown < step && count - countAfterCollect < YOUNG_TENSOR_LIMIT) return;
+  // The baselines move only when we collect: tensors disposed inside a step (tidy) bring the
+  // live bytes below them without a collection being due, and lowering the baseline there
+  // would make the next step's live activations (not garbage) trigger a futile collection.
+  const grown = stats[1] - bytesAfterCollect;
+  if (grown < stepBytes && stats[0] - countAfterCollect < YOUNG_TENSOR_LIMIT) return;
   collectGarbage(true);
-  let after = native.liveTensorBytes();
-  if (grown >= step && after - bytesAfterCollect > grown / 2) {
-    collectGarbage(false);
-    after = native.liveTensorBytes();
-  }
-  bytesAfterCollect = after;
-  countAfterCollect = native.liveTensorCount();
+  // Garbage that outlived a young collection is in the old generation: collect everything.
+  if (grown >= stepBytes && stats[1] - bytesAfterCollect > grown / 2) collectGarbage(false);
+  bytesAfterCollect = stats[1];
+  countAfterCollect = stats[0];
+  stepBytes = Math.max(MIN_STEP_BYTES, bytesAfterCollect / 2);
 }
 
 // The Tensor class registers itself (lib/tensor.ts imports this module, not the reverse).

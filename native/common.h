@@ -38,6 +38,10 @@ struct InstanceData {
   Napi::FunctionReference notImplementedError;
   int64_t liveTensors = 0;
   int64_t reportedBytes = 0;    // native bytes of live tensors
+  // The two counts above, mirrored into an ArrayBuffer that JS reads without a call
+  // (lib/memory.ts checks them on every new tensor).
+  double* sharedStats = nullptr;
+  Napi::Reference<Napi::ArrayBuffer> sharedStatsBuffer;
   int64_t unreportedBytes = 0;  // change not yet passed to V8 (see reportBytes)
   std::vector<OpPlan> opPlans;  // op ids handed to JS index into this
 };

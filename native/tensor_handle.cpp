@@ -20,8 +20,15 @@ static int64_t nativeBytes(const at::Tensor& t) {
 // pressure is the same, the per-op cost of telling it is not.
 static constexpr int64_t kReportStepBytes = 256 * 1024;
 
+static void publishStats(InstanceData& data) {
+  if (data.sharedStats == nullptr) return;
+  data.sharedStats[0] = static_cast<double>(data.liveTensors);
+  data.sharedStats[1] = static_cast<double>(data.reportedBytes);
+}
+
 static void reportBytes(Napi::Env env, InstanceData& data, int64_t delta) {
   data.reportedBytes += delta;
+  publishStats(data);
   data.unreportedBytes += delta;
   if (data.unreportedBytes >= kReportStepBytes || data.unreportedBytes <= -kReportStepBytes) {
     napi_adjust_external_memory(env, data.unreportedBytes, nullptr);
@@ -34,7 +41,7 @@ static void release(Napi::Env env, TensorHolder* holder) {
   holder->tensor.reset();
   auto& data = instance(env);
   data.liveTensors--;
-  reportBytes(env, data, -holder->reportedBytes);
+  reportBytes(env, data, -holder->reportedBytes);  // publishes the count too
   holder->reportedBytes = 0;
 }
 
@@ -59,7 +66,7 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   }
   auto& data = instance(env);
   data.liveTensors++;
-  reportBytes(env, data, holder->reportedBytes);
+  reportBytes(env, data, holder->reportedBytes);  // publishes the count too
   return Napi::Value(env, external);
 }
 
@@ -200,6 +207,13 @@ Napi::Value fromScalar(Napi::Env env, const at::Scalar& scalar) {
 }
 
 void initTensorHandles(Napi::Env env, Napi::Object exports) {
+  // [live tensor count, live native bytes] as float64s, kept up to date by the native side.
+  auto& data = instance(env);
+  Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, 2 * sizeof(double));
+  data.sharedStats = static_cast<double*>(stats.Data());
+  data.sharedStatsBuffer = Napi::Persistent(stats);
+  publishStats(data);
+  exports.Set("tensorStats", stats);
   TORCH_NODE_EXPORT(exports, "dispose", dispose);
   TORCH_NODE_EXPORT(exports, "isDisposed", isDisposed);
   TORCH_NODE_EXPORT(exports, "liveTensorCount", liveTensorCount);
