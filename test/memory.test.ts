@@ -3,6 +3,8 @@
 // loop that never disposes: GC (fed by the bytes the native side reports to V8) must bound RSS.
 import { describe, expect, it } from 'vitest';
 import torch, { Tensor } from '../lib/index.js';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { native } from '../lib/_C.js';
 
 const live = () => torch.liveTensorCount();
 const rssMB = () => process.memoryUsage().rss / 2 ** 20;
@@ -309,5 +311,40 @@ describe('collections driven by the number of live tensors', () => {
     }
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(3 * 4096);
+  });
+});
+
+describe('the shared tensor stats', () => {
+  it('mirror the live tensor count and bytes that the addon reports', () => {
+    const stats = new Float64Array(native.tensorStats);
+    const check = () => {
+      expect(stats[0]).toBe(torch.liveTensorCount());
+      expect(stats[1]).toBe(torch.liveTensorBytes());
+    };
+    check();
+    const before = stats[1];
+    const big = torch.ones(256, 1024); // 1 MB
+    check();
+    expect(stats[1] - before).toBeGreaterThanOrEqual(2 ** 20);
+    big.dispose();
+    check();
+    expect(stats[1]).toBe(before);
+  });
+
+  // Live activations inside tidy are not garbage: collecting when they grow would be futile work
+  // on every step (a minor and a full collection, ~10 ms here).
+  it('a tidy loop whose live tensors grow past the step each time does not collect every step', async () => {
+    const entries: PerformanceEntry[] = [];
+    const observer = new PerformanceObserver((list) => entries.push(...list.getEntries()));
+    observer.observe({ entryTypes: ['gc'] });
+    for (let i = 0; i < 30; i++) {
+      torch.tidy(() => {
+        const a = torch.ones(1024, 1024, 8); // 32 MB, alive until the end of the step
+        a.mul(2).add(1);
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    observer.disconnect();
+    expect(entries.length).toBeLessThan(10);
   });
 });
