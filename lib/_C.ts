@@ -13,8 +13,6 @@ export interface NativeAddon {
   // tensor handles
   dispose(h: Handle): void;
   isDisposed(h: Handle): boolean;
-  liveTensorCount(): number;
-  liveTensorBytes(): number;
   /** [live tensor count, live native bytes] as float64s, kept current by the addon. */
   readonly tensorStats: ArrayBuffer;
   sizes(h: Handle): number[];

@@ -105,14 +105,6 @@ static Napi::Value isDisposed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), !holder->tensor.defined());
 }
 
-static Napi::Value liveTensorCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(instance(info.Env()).liveTensors));
-}
-
-static Napi::Value liveTensorBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(instance(info.Env()).reportedBytes));
-}
-
 // Metadata read on hot paths (shape, dtype, device) comes straight from the TensorImpl.
 static Napi::Value sizes(const Napi::CallbackInfo& info) {
   return fromIntList(info.Env(), unwrapTensor(info.Env(), info[0], "self").sizes());
@@ -216,8 +208,6 @@ void initTensorHandles(Napi::Env env, Napi::Object exports) {
   exports.Set("tensorStats", stats);
   TORCH_NODE_EXPORT(exports, "dispose", dispose);
   TORCH_NODE_EXPORT(exports, "isDisposed", isDisposed);
-  TORCH_NODE_EXPORT(exports, "liveTensorCount", liveTensorCount);
-  TORCH_NODE_EXPORT(exports, "liveTensorBytes", liveTensorBytes);
   TORCH_NODE_EXPORT(exports, "sizes", sizes);
   TORCH_NODE_EXPORT(exports, "strides", strides);
   TORCH_NODE_EXPORT(exports, "dim", dim);
