@@ -4,6 +4,8 @@
 // It prints one JSON line: { case, unit, value } where value is µs per iteration
 // (lower is better) or, for memory, peak RSS in MiB.
 import torch, { nn, F, optim, type Tensor } from '../lib/index.js';
+import { CNN } from '../examples/book/cnn.js';
+import { RNN } from '../examples/book/rnn.js';
 
 torch.set_num_threads(Number(process.env.BENCH_THREADS ?? 1));
 
@@ -21,37 +23,8 @@ function timeIt(step: () => void, seconds: number): number {
   return ((performance.now() - start) * 1000) / iterations;
 }
 
-// ---- the book's models --------------------------------------------------------
-class CNN extends nn.Module {
-  conv1 = new nn.Conv2d(3, 32, 3, { padding: 1 });
-  conv2 = new nn.Conv2d(32, 64, 3, { padding: 1 });
-  pool = new nn.MaxPool2d(2, 2);
-  fc1 = new nn.Linear(64 * 8 * 8, 128);
-  fc2 = new nn.Linear(128, 10);
-  override forward(x: Tensor): Tensor {
-    x = this.pool.forward(F.relu(this.conv1.forward(x)));
-    x = this.pool.forward(F.relu(this.conv2.forward(x)));
-    x = x.view(-1, 64 * 8 * 8);
-    x = F.relu(this.fc1.forward(x));
-    return this.fc2.forward(x);
-  }
-}
-
-class RNN extends nn.Module {
-  rnn: nn.RNN;
-  fc: nn.Linear;
-  constructor(readonly input_size: number, readonly hidden_size: number, readonly num_layers: number, num_classes: number) {
-    super();
-    this.rnn = new nn.RNN(input_size, hidden_size, num_layers, { batch_first: true });
-    this.fc = new nn.Linear(hidden_size, num_classes);
-  }
-  override forward(x: Tensor): Tensor {
-    const h0 = torch.zeros(this.num_layers, x.size(0), this.hidden_size).to(x.device);
-    const [out] = this.rnn.forward(x, h0);
-    return this.fc.forward(out.index(':', -1, ':'));
-  }
-}
-
+// ---- models: the book's CNN and RNN are examples/book's (Python: scripts/fixtures/book_models.py);
+// the Transformer encoder classifier, the LSTM language model and the MLP are this benchmark's own.
 class TransformerModel extends nn.Module {
   encoder: nn.TransformerEncoder;
   fc: nn.Linear;

@@ -13,6 +13,7 @@ import * as amp from '../lib/amp/index.js';
 import * as backends from '../lib/backends.js';
 import * as cudaMemory from '../lib/cuda_memory.js';
 import { expectTensor, fromFixture, loadFixture, settle, type TensorFixture } from './_util.js';
+import { CNN } from '../examples/book/cnn.js';
 
 const nn = { ...nnBase, ...layers };
 const fx = loadFixture('amp.json');
@@ -219,23 +220,6 @@ describe('autocast errors', () => {
     }
   });
 });
-
-/** The book's CNN (section 4.1), as in test/nn_layers_misc.test.ts. */
-class CNN extends nn.Module {
-  conv1 = new nn.Conv2d(3, 32, 3, { padding: 1 });
-  conv2 = new nn.Conv2d(32, 64, 3, { padding: 1 });
-  pool = new nn.MaxPool2d(2, 2);
-  fc1 = new nn.Linear(64 * 8 * 8, 128);
-  fc2 = new nn.Linear(128, 10);
-
-  override forward(x: Tensor): Tensor {
-    x = this.pool.forward(F.relu(this.conv1.forward(x)));
-    x = this.pool.forward(F.relu(this.conv2.forward(x)));
-    x = x.view(-1, 64 * 8 * 8);
-    x = F.relu(this.fc1.forward(x));
-    return this.fc2.forward(x);
-  }
-}
 
 describe("the book's CNN under CPU autocast", () => {
   const want = fx.cnn;

@@ -13,9 +13,10 @@ import torch, { Tensor, TorchError } from '../lib/index.js';
 import * as F from '../lib/nn/functional.js';
 import * as nnBase from '../lib/nn/index.js';
 import * as layers from '../lib/nn/modules/index_layers.js';
-import { RNN as RNNLayer } from '../lib/nn/modules/rnn.js';
 import { SGD } from '../lib/optim/sgd.js';
 import * as amp from '../lib/amp/index.js';
+import { CNN } from '../examples/book/cnn.js';
+import { RNN } from '../examples/book/rnn.js';
 import * as backends from '../lib/backends.js';
 import * as cuda from '../lib/cuda_memory.js';
 import { Transformer, train as trainTransformer } from '../examples/book/transformer.js';
@@ -283,44 +284,6 @@ describe('autograd on CUDA', () => {
   });
 });
 
-/** The book's CNN (section 4.1). */
-class CNN extends nn.Module {
-  conv1 = new nn.Conv2d(3, 32, 3, { padding: 1 });
-  conv2 = new nn.Conv2d(32, 64, 3, { padding: 1 });
-  pool = new nn.MaxPool2d(2, 2);
-  fc1 = new nn.Linear(64 * 8 * 8, 128);
-  fc2 = new nn.Linear(128, 10);
-
-  override forward(x: Tensor): Tensor {
-    x = this.pool.forward(F.relu(this.conv1.forward(x)));
-    x = this.pool.forward(F.relu(this.conv2.forward(x)));
-    x = x.view(-1, 64 * 8 * 8);
-    x = F.relu(this.fc1.forward(x));
-    return this.fc2.forward(x);
-  }
-}
-
-/** The book's RNN classifier (section 4.2). */
-class RNNClassifier extends nn.Module {
-  rnn: RNNLayer;
-  fc: InstanceType<typeof nn.Linear>;
-  constructor(
-    input_size: number,
-    readonly hidden_size: number,
-    readonly num_layers: number,
-    num_classes: number,
-  ) {
-    super();
-    this.rnn = new RNNLayer(input_size, hidden_size, num_layers, { batch_first: true });
-    this.fc = new nn.Linear(hidden_size, num_classes);
-  }
-  override forward(x: Tensor): Tensor {
-    const h0 = torch.zeros(this.num_layers, x.size(0), this.hidden_size).to(x.device);
-    const [out] = this.rnn.forward(x, h0);
-    return this.fc.forward(out.index(':', -1, ':'));
-  }
-}
-
 describe("the book's three models trained on CUDA", () => {
   // Against PyTorch on CUDA when gpu-check.sh made the reference, else against PyTorch on the CPU.
   const tolerance = reference ? 1e-4 : 2e-4;
@@ -351,7 +314,7 @@ describe("the book's three models trained on CUDA", () => {
 
   gpu('RNN classifier: 5 SGD steps', () => {
     torch.manual_seed(0);
-    const model = new RNNClassifier(10, 50, 2, 2);
+    const model = new RNN(10, 50, 2, 2);
     const x = torch.randn(4, 32, 10).to('cuda');
     const y = torch.randint(0, 2, [4]).to('cuda');
     model.cuda();

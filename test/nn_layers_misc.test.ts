@@ -3,10 +3,10 @@
 // and the book's CNN (section 4.1) trained for 5 SGD steps.
 import { describe, expect, it } from 'vitest';
 import torch, { IndexError, Tensor, TorchError, TorchTypeError, ValueError } from '../lib/index.js';
-import * as F from '../lib/nn/functional.js';
 import * as nnBase from '../lib/nn/index.js';
 import * as layers from '../lib/nn/modules/index_layers.js';
 import { expectTensor, fromFixture, loadFixture, type TensorFixture } from './_util.js';
+import { CNN } from '../examples/book/cnn.js';
 
 const nn = { ...nnBase, ...layers };
 const fx = loadFixture('nn_layers_misc.json');
@@ -209,24 +209,6 @@ describe('Dropout with a seed draws PyTorch\'s masks', () => {
     expect(String(new nn.Dropout(0.1, true))).toBe(fx.dropout.dropout_inplace_repr);
   });
 });
-
-/** The book's CNN (section 4.1), as a torch-node user writes it. */
-class CNN extends nn.Module {
-  conv1 = new nn.Conv2d(3, 32, 3, { padding: 1 });
-  conv2 = new nn.Conv2d(32, 64, 3, { padding: 1 });
-  pool = new nn.MaxPool2d(2, 2);
-  fc1 = new nn.Linear(64 * 8 * 8, 128);
-  fc2 = new nn.Linear(128, 10);
-
-  override forward(x: Tensor): Tensor {
-    x = this.pool.forward(F.relu(this.conv1.forward(x)));
-    x = this.pool.forward(F.relu(this.conv2.forward(x)));
-    x = x.view(-1, 64 * 8 * 8);
-    x = F.relu(this.fc1.forward(x));
-    x = this.fc2.forward(x);
-    return x;
-  }
-}
 
 interface ParamSummary {
   shape: number[];

@@ -4,43 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import torch, { Tensor } from '../lib/index.js';
 import * as F from '../lib/nn/functional.js';
-import * as nn from '../lib/nn/index.js';
-import { RNN as RNNLayer } from '../lib/nn/modules/rnn.js';
 import { expectTensor, loadFixture, type TensorFixture } from './_util.js';
+import { RNN } from '../examples/book/rnn.js';
 
 const fx = loadFixture('nn_rnn_book.json');
 const EXACT = { rtol: 0, atol: 0 };
-
-/**
- * Python:
- *   class RNN(nn.Module):
- *       def __init__(self, input_size, hidden_size, num_layers, num_classes): ...
- *       def forward(self, x):
- *           h0 = torch.zeros(self.num_layers, x.size(0), self.hidden_size).to(x.device)
- *           out, _ = self.rnn(x, h0)
- *           out = self.fc(out[:, -1, :])
- *           return out
- */
-class RNN extends nn.Module {
-  hidden_size: number;
-  num_layers: number;
-  rnn: RNNLayer;
-  fc: nn.Linear;
-
-  constructor(input_size: number, hidden_size: number, num_layers: number, num_classes: number) {
-    super();
-    this.hidden_size = hidden_size;
-    this.num_layers = num_layers;
-    this.rnn = new RNNLayer(input_size, hidden_size, num_layers, { batch_first: true });
-    this.fc = new nn.Linear(hidden_size, num_classes);
-  }
-
-  override forward(x: Tensor): Tensor {
-    const h0 = torch.zeros(this.num_layers, x.size(0), this.hidden_size).to(x.device);
-    const [out] = this.rnn.forward(x, h0);
-    return this.fc.forward(out.index(':', -1, ':'));
-  }
-}
 
 describe("the book's RNN classifier (section 4.2)", () => {
   it('has PyTorch\'s init, outputs and SGD losses for the same seed', () => {
