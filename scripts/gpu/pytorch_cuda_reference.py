@@ -20,7 +20,7 @@ from torch import nn
 
 # The book's models, shared with the CPU fixture scripts.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures'))
-from book_models import CNN, RNN, Transformer  # noqa: E402
+from book_models import CNN, RNN, Transformer, sgd_losses  # noqa: E402
 
 torch.backends.cudnn.deterministic = True
 torch.backends.cudnn.benchmark = False
@@ -35,17 +35,7 @@ def cnn():
     torch.manual_seed(1)
     x = torch.randn(2, 3, 32, 32).to(DEVICE)
     target = torch.tensor([3, 7]).to(DEVICE)
-    criterion = nn.CrossEntropyLoss()
-    losses = []
-    for _ in range(5):
-        model.zero_grad()
-        loss = criterion(model(x), target)
-        loss.backward()
-        with torch.no_grad():
-            for p in model.parameters():
-                p.sub_(p.grad.mul(0.01))
-        losses.append(loss.item())
-    return {'losses': losses}
+    return {'losses': sgd_losses(model, x, target, lr=0.01)}
 
 
 def rnn():
@@ -55,16 +45,7 @@ def rnn():
     y = torch.randint(0, 2, (4,))
     model = model.to(DEVICE)
     x, y = x.to(DEVICE), y.to(DEVICE)
-    losses = []
-    for _ in range(5):
-        loss = F.cross_entropy(model(x), y)
-        model.zero_grad()
-        loss.backward()
-        with torch.no_grad():
-            for p in model.parameters():
-                p.sub_(p.grad.mul(0.1))
-        losses.append(loss.item())
-    return {'losses': losses}
+    return {'losses': sgd_losses(model, x, y, lr=0.1)}
 
 
 def transformer(dropout):
