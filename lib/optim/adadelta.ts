@@ -1,8 +1,7 @@
 // torch.optim.Adadelta (torch/optim/adadelta.py), PyTorch 1.13's single-tensor update.
-import { torch } from '../torch.js';
 import type { Tensor } from '../tensor.js';
 import {
-  Optimizer, _checkRange, _resolveOptions, _setdefault,
+  Optimizer, _checkRange, _resolveOptions, _setdefault, _zerosState,
   type Closure, type OptimizerState, type ParamsInput,
 } from './optimizer.js';
 
@@ -70,8 +69,8 @@ export class Adadelta extends Optimizer {
           const state = this._stateOf(param) as AdadeltaState;
           if (Object.keys(state).length === 0) {
             state.step = 0;
-            state.square_avg = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
-            state.acc_delta = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
+            state.square_avg = _zerosState(param);
+            state.acc_delta = _zerosState(param);
           }
           state.step += 1;
 

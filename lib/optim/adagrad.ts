@@ -1,10 +1,9 @@
 // torch.optim.Adagrad (torch/optim/adagrad.py), PyTorch 1.13's single-tensor update (dense gradients).
 import { torch } from '../torch.js';
 import type { Tensor } from '../tensor.js';
-import { get_default_dtype } from '../dtype.js';
 import { keep, tidy } from '../memory.js';
 import {
-  Optimizer, _checkRange, _resolveOptions, _setdefault, _stepTensor,
+  Optimizer, _checkRange, _resolveOptions, _scalarState, _setdefault, _stepTensor,
   type Closure, type OptimizerState, type ParamGroupInput, type ParamsInput,
 } from './optimizer.js';
 
@@ -80,7 +79,7 @@ export class Adagrad extends Optimizer {
       for (const p of group.params) {
         if (this.state.has(p)) continue;
         const state = this._stateOf(p);
-        state.step = keep(torch.tensor(0, { dtype: get_default_dtype() }));
+        state.step = _scalarState(0);
         state.sum = keep(torch.full_like(p, group.initial_accumulator_value as number, { memory_format: torch.preserve_format }));
       }
     });

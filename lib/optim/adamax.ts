@@ -1,10 +1,9 @@
 // torch.optim.Adamax (torch/optim/adamax.py), PyTorch 1.13's single-tensor update.
 import { torch } from '../torch.js';
 import type { Tensor } from '../tensor.js';
-import { get_default_dtype } from '../dtype.js';
 import {
-  Optimizer, _checkBetas, _checkRange, _pow, _resolveOptions, _setdefault, _stepTensor,
-  type Closure, type OptimizerState, type ParamsInput,
+  Optimizer, _checkBetas, _checkRange, _pow, _resolveOptions, _scalarState, _setdefault, _stepTensor,
+  _zerosState, type Closure, type OptimizerState, type ParamsInput,
 } from './optimizer.js';
 
 /** Options of {@link Adamax}, with PyTorch's names and defaults. */
@@ -72,9 +71,9 @@ export class Adamax extends Optimizer {
         for (const [param, g] of Optimizer._withGrad(group)) {
           const state = this._stateOf(param) as AdamaxState;
           if (Object.keys(state).length === 0) {
-            state.step = this._keep(torch.tensor(0, { dtype: get_default_dtype() }));
-            state.exp_avg = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
-            state.exp_inf = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
+            state.step = _scalarState(0);
+            state.exp_avg = _zerosState(param);
+            state.exp_inf = _zerosState(param);
           }
           let grad = maximize ? g.neg() : g;
           const { exp_avg, exp_inf, step: step_t } = state;

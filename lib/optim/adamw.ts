@@ -1,11 +1,10 @@
 // torch.optim.AdamW (torch/optim/adamw.py), PyTorch 1.13's single-tensor update.
-import { torch } from '../torch.js';
 import type { Tensor } from '../tensor.js';
-import { get_default_dtype } from '../dtype.js';
 import {
-  Optimizer, _checkBetas, _checkRange, _pow, _rejectUnsupported, _resolveOptions, _setdefault, _stepTensor,
-  type Closure, type OptimizerState, type ParamsInput,
+  Optimizer, _checkBetas, _checkRange, _rejectUnsupported, _resolveOptions, _setdefault, _stepTensor,
+  type Closure, type ParamsInput,
 } from './optimizer.js';
+import { _adamUpdate } from './adam.js';
 
 /** Options of {@link AdamW}, with PyTorch's names and defaults. */
 export interface AdamWOptions {
@@ -28,13 +27,6 @@ export interface AdamWOptions {
 }
 
 const OPTIONS = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'foreach', 'capturable'] as const;
-
-interface AdamWState extends OptimizerState {
-  step: Tensor;
-  exp_avg: Tensor;
-  exp_avg_sq: Tensor;
-  max_exp_avg_sq?: Tensor;
-}
 
 /**
  * AdamW (Python: `torch.optim.AdamW`): Adam with decoupled weight decay, from "Decoupled Weight
@@ -75,38 +67,13 @@ export class AdamW extends Optimizer {
   step(closure?: Closure): Tensor | number | undefined {
     return this._stepWith(closure, () => {
       for (const group of this.param_groups) {
-        const { lr, betas, eps, weight_decay, amsgrad, maximize } = group as unknown as Required<AdamWOptions>;
-        const [beta1, beta2] = betas;
+        const options = group as unknown as Required<AdamWOptions>;
+        const { lr, weight_decay, maximize } = options;
         for (const [param, g] of Optimizer._withGrad(group)) {
-          const state = this._stateOf(param) as AdamWState;
-          if (Object.keys(state).length === 0) {
-            state.step = this._keep(torch.tensor(0, { dtype: get_default_dtype() }));
-            state.exp_avg = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
-            state.exp_avg_sq = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
-            if (amsgrad) state.max_exp_avg_sq = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
-          }
           const grad = maximize ? g.neg() : g;
-          const { exp_avg, exp_avg_sq, step: step_t } = state;
-          step_t.add_(1);
-          // Decoupled weight decay.
+          // Decoupled weight decay: scales the parameter, not the gradient.
           param.mul_(1 - lr * weight_decay);
-          exp_avg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
-          exp_avg_sq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
-
-          const step = step_t.item();
-          const bias_correction1 = 1 - _pow(beta1, step);
-          const bias_correction2 = 1 - _pow(beta2, step);
-          const step_size = lr / bias_correction1;
-          const bias_correction2_sqrt = Math.sqrt(bias_correction2);
-          let denom: Tensor;
-          if (amsgrad) {
-            const max_exp_avg_sq = state.max_exp_avg_sq!;
-            max_exp_avg_sq.copy_(torch.maximum(max_exp_avg_sq, exp_avg_sq));
-            denom = max_exp_avg_sq.sqrt().div(bias_correction2_sqrt).add_(eps);
-          } else {
-            denom = exp_avg_sq.sqrt().div(bias_correction2_sqrt).add_(eps);
-          }
-          param.addcdiv_(exp_avg, denom, { value: -step_size });
+          _adamUpdate(param, grad, this._stateOf(param), options);
         }
       }
     });

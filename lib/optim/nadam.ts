@@ -1,10 +1,8 @@
 // torch.optim.NAdam (torch/optim/nadam.py), PyTorch 1.13's single-tensor update.
-import { torch } from '../torch.js';
 import type { Tensor } from '../tensor.js';
-import { get_default_dtype } from '../dtype.js';
 import {
-  Optimizer, _checkBetas, _checkRange, _pow, _resolveOptions, _setdefault, _stepTensor,
-  type Closure, type OptimizerState, type ParamsInput,
+  Optimizer, _checkBetas, _checkRange, _pow, _resolveOptions, _scalarState, _setdefault, _stepTensor,
+  _zerosState, type Closure, type OptimizerState, type ParamsInput,
 } from './optimizer.js';
 
 /** Options of {@link NAdam}, with PyTorch's names and defaults. */
@@ -72,10 +70,10 @@ export class NAdam extends Optimizer {
         for (const [param, g] of Optimizer._withGrad(group)) {
           const state = this._stateOf(param) as NAdamState;
           if (Object.keys(state).length === 0) {
-            state.step = this._keep(torch.tensor(0, { dtype: get_default_dtype() }));
-            state.mu_product = this._keep(torch.tensor(1, { dtype: get_default_dtype() }));
-            state.exp_avg = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
-            state.exp_avg_sq = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
+            state.step = _scalarState(0);
+            state.mu_product = _scalarState(1);
+            state.exp_avg = _zerosState(param);
+            state.exp_avg_sq = _zerosState(param);
           }
           const { exp_avg, exp_avg_sq, mu_product, step: step_t } = state;
           step_t.add_(1);

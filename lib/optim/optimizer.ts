@@ -396,11 +396,6 @@ export abstract class Optimizer {
     return s;
   }
 
-  /** Marks a tensor created during step() as state: it outlives step()'s and the caller's tidy(). */
-  protected _keep<T extends Tensor>(t: T): T {
-    return keep(t);
-  }
-
   /** Disposes a tensor the state no longer holds, unless state_dict() handed it out. */
   protected _release(t: Tensor): void {
     if (!this._sharedTensors.has(t) && !t.isDisposed) t.dispose();
@@ -439,5 +434,21 @@ export function _setdefault(obj: Record<string, unknown>, key: string, value: un
 export function _stepTensor(state: Map<Tensor, OptimizerState>, key = 'step'): void {
   const values = [...state.values()];
   if (values.length === 0 || values[0][key] instanceof Tensor) return;
-  for (const s of values) s[key] = keep(torch.tensor(Number(s[key]), { dtype: get_default_dtype() }));
+  for (const s of values) s[key] = _scalarState(Number(s[key]));
+}
+
+/**
+ * A new 0-dim state tensor of the default dtype holding `value` (a `step` count, NAdam's
+ * `mu_product`), kept past step()'s tidy() like every state tensor.
+ */
+export function _scalarState(value: number): Tensor {
+  return keep(torch.tensor(value, { dtype: get_default_dtype() }));
+}
+
+/**
+ * A new state buffer of zeros shaped like `param` (Python's
+ * `torch.zeros_like(p, memory_format=torch.preserve_format)`), kept past step()'s tidy().
+ */
+export function _zerosState(param: Tensor): Tensor {
+  return keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
 }

@@ -1,8 +1,7 @@
 // torch.optim.RMSprop (torch/optim/rmsprop.py), PyTorch 1.13's single-tensor update.
-import { torch } from '../torch.js';
 import type { Tensor } from '../tensor.js';
 import {
-  Optimizer, _checkRange, _rejectUnsupported, _resolveOptions, _setdefault,
+  Optimizer, _checkRange, _rejectUnsupported, _resolveOptions, _setdefault, _zerosState,
   type Closure, type OptimizerState, type ParamsInput,
 } from './optimizer.js';
 
@@ -81,9 +80,9 @@ export class RMSprop extends Optimizer {
           const state = this._stateOf(param) as RMSpropState;
           if (Object.keys(state).length === 0) {
             state.step = 0;
-            state.square_avg = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
-            if (momentum > 0) state.momentum_buffer = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
-            if (centered) state.grad_avg = this._keep(torch.zeros_like(param, { memory_format: torch.preserve_format }));
+            state.square_avg = _zerosState(param);
+            if (momentum > 0) state.momentum_buffer = _zerosState(param);
+            if (centered) state.grad_avg = _zerosState(param);
           }
           state.step += 1;
 

@@ -2,6 +2,7 @@
 import { torch } from '../torch.js';
 import type { Tensor } from '../tensor.js';
 import { ValueError } from '../errors.js';
+import { keep } from '../memory.js';
 import { Optimizer, _checkRange, _rejectUnsupported, _resolveOptions, _setdefault, required, type Closure, type ParamsInput } from './optimizer.js';
 
 /** Options of {@link SGD}, with PyTorch's names and defaults. */
@@ -78,7 +79,7 @@ export class SGD extends Optimizer {
           let d_p = maximize ? grad.neg() : grad;
           if (weight_decay !== 0) d_p = d_p.add(param, { alpha: weight_decay });
           if (momentum !== 0) {
-            if (buf === null) buf = this._keep(torch.clone(d_p).detach());
+            if (buf === null) buf = keep(torch.clone(d_p).detach()); // state outlives step()'s tidy()
             else buf.mul_(momentum).add_(d_p, { alpha: 1 - dampening });
             d_p = nesterov ? d_p.add(buf, { alpha: momentum }) : buf;
           }
