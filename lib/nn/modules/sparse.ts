@@ -31,6 +31,13 @@ function checkPretrained(weight: unknown, num_embeddings: number, embedding_dim:
   return weight;
 }
 
+/** The [rows, cols] of the weights given to from_pretrained, which must be a 2-D Tensor. */
+function pretrainedShape(where: string, embeddings: unknown): number[] {
+  if (!(embeddings instanceof Tensor)) throw argumentError(where, 'embeddings', 'a Tensor', embeddings);
+  if (embeddings.dim() !== 2) throw new ValueError('Embeddings parameter is expected to be 2-dimensional');
+  return embeddings.shape;
+}
+
 const EMBEDDING_PARAMS = [
   ['padding_idx', null as number | null],
   ['max_norm', null as number | null],
@@ -142,10 +149,9 @@ export class Embedding extends Module {
    * Example: `nn.Embedding.from_pretrained(torch.tensor([[1, 2.3, 3], [4, 5.1, 6.3]])).forward(torch.tensor([1]))`
    */
   static from_pretrained(embeddings: Tensor, ...args: EmbeddingFromPretrainedArgs): Embedding {
-    const a = signature('Embedding.from_pretrained', 1, EMBEDDING_FROM_PRETRAINED_PARAMS).parse(args);
-    if (!(embeddings instanceof Tensor)) throw argumentError('Embedding.from_pretrained', 'embeddings', 'a Tensor', embeddings);
-    if (embeddings.dim() !== 2) throw new ValueError('Embeddings parameter is expected to be 2-dimensional');
-    const [rows, cols] = embeddings.shape;
+    const where = 'Embedding.from_pretrained';
+    const a = signature(where, 1, EMBEDDING_FROM_PRETRAINED_PARAMS).parse(args);
+    const [rows, cols] = pretrainedShape(where, embeddings);
     const embedding = new Embedding(rows, cols, {
       _weight: embeddings,
       padding_idx: a.padding_idx,
@@ -154,7 +160,7 @@ export class Embedding extends Module {
       scale_grad_by_freq: a.scale_grad_by_freq,
       sparse: a.sparse,
     });
-    embedding.weight.requires_grad_(!checkBool('Embedding.from_pretrained', 'freeze', a.freeze));
+    embedding.weight.requires_grad_(!checkBool(where, 'freeze', a.freeze));
     return embedding;
   }
 }
@@ -290,10 +296,9 @@ export class EmbeddingBag extends Module {
    * `freeze: false` (Python: `EmbeddingBag.from_pretrained(embeddings, freeze=True, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode='mean', sparse=False, include_last_offset=False, padding_idx=None)`).
    */
   static from_pretrained(embeddings: Tensor, ...args: EmbeddingBagFromPretrainedArgs): EmbeddingBag {
-    const a = signature('EmbeddingBag.from_pretrained', 1, EMBEDDING_BAG_FROM_PRETRAINED_PARAMS).parse(args);
-    if (!(embeddings instanceof Tensor)) throw argumentError('EmbeddingBag.from_pretrained', 'embeddings', 'a Tensor', embeddings);
-    if (embeddings.dim() !== 2) throw new ValueError('Embeddings parameter is expected to be 2-dimensional');
-    const [rows, cols] = embeddings.shape;
+    const where = 'EmbeddingBag.from_pretrained';
+    const a = signature(where, 1, EMBEDDING_BAG_FROM_PRETRAINED_PARAMS).parse(args);
+    const [rows, cols] = pretrainedShape(where, embeddings);
     const bag = new EmbeddingBag(rows, cols, {
       _weight: embeddings,
       max_norm: a.max_norm,
@@ -304,7 +309,7 @@ export class EmbeddingBag extends Module {
       include_last_offset: a.include_last_offset,
       padding_idx: a.padding_idx,
     });
-    bag.weight.requires_grad_(!checkBool('EmbeddingBag.from_pretrained', 'freeze', a.freeze));
+    bag.weight.requires_grad_(!checkBool(where, 'freeze', a.freeze));
     return bag;
   }
 }

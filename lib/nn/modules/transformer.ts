@@ -15,7 +15,7 @@ import { torch } from '../../torch.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Parameter } from '../parameter.js';
-import { FACTORY, checkBool, checkNumber, checkOptionalTensor, checkSize, signature, type ArgsOf } from './_layer_utils.js';
+import { FACTORY, checkBool, checkNumber, checkOptionalTensor, checkSize, factoryKwargs, signature, type ArgsOf } from './_layer_utils.js';
 import { Dropout } from './dropout.js';
 import { LayerNorm } from './normalization.js';
 import { GELU, ReLU } from './activation.js';
@@ -132,6 +132,43 @@ const DECODER_LAYER = signature('nn.TransformerDecoderLayer', 2, LAYER_PARAMS);
 
 /** Optional constructor arguments of TransformerEncoderLayer and TransformerDecoderLayer. */
 export type TransformerLayerArgs = ArgsOf<typeof LAYER_PARAMS>;
+/** Those arguments parsed (ENCODER_LAYER and DECODER_LAYER share LAYER_PARAMS). */
+type ParsedLayerArgs = ReturnType<typeof ENCODER_LAYER.parse>;
+
+/**
+ * The constructor body TransformerEncoderLayer and TransformerDecoderLayer share: checks the
+ * arguments and assigns the submodules in PyTorch's order (self_attn, [multihead_attn], linear1,
+ * dropout, linear2, norm_first, norm1, norm2, [norm3], dropout1, dropout2, [dropout3]; the
+ * bracketed ones for the decoder only), which is the state_dict's order. Returns the checked
+ * activation, for the caller to assign last, as PyTorch does.
+ */
+function initLayer(
+  layer: TransformerEncoderLayer | TransformerDecoderLayer,
+  where: string,
+  d_model: number,
+  nhead: number,
+  a: ParsedLayerArgs,
+): ((input: Tensor) => Tensor) | Module {
+  const decoder = layer instanceof TransformerDecoderLayer ? layer : null;
+  checkSize(where, 'd_model', d_model);
+  checkSize(where, 'dim_feedforward', a.dim_feedforward);
+  const factory = { device: a.device, dtype: a.dtype };
+  const kwargs = factoryKwargs(a);
+  layer.self_attn = new MultiheadAttention(d_model, nhead, { dropout: a.dropout, batch_first: a.batch_first, ...factory });
+  if (decoder) decoder.multihead_attn = new MultiheadAttention(d_model, nhead, { dropout: a.dropout, batch_first: a.batch_first, ...factory });
+  // Implementation of Feedforward model
+  layer.linear1 = new Linear(d_model, a.dim_feedforward, kwargs);
+  layer.dropout = new Dropout(a.dropout);
+  layer.linear2 = new Linear(a.dim_feedforward, d_model, kwargs);
+  layer.norm_first = checkBool(where, 'norm_first', a.norm_first);
+  layer.norm1 = new LayerNorm(d_model, { eps: checkNumber(where, 'layer_norm_eps', a.layer_norm_eps), ...factory });
+  layer.norm2 = new LayerNorm(d_model, { eps: a.layer_norm_eps, ...factory });
+  if (decoder) decoder.norm3 = new LayerNorm(d_model, { eps: a.layer_norm_eps, ...factory });
+  layer.dropout1 = new Dropout(a.dropout);
+  layer.dropout2 = new Dropout(a.dropout);
+  if (decoder) decoder.dropout3 = new Dropout(a.dropout);
+  return checkActivation(where, a.activation);
+}
 
 const ENCODER_LAYER_FORWARD_PARAMS = [
   ['src_mask', null as Tensor | null],
@@ -170,7 +207,7 @@ export class TransformerEncoderLayer extends Module {
   declare linear1: Linear;
   declare dropout: Dropout;
   declare linear2: Linear;
-  norm_first: boolean;
+  norm_first!: boolean;
   declare norm1: LayerNorm;
   declare norm2: LayerNorm;
   declare dropout1: Dropout;
@@ -181,23 +218,7 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(d_model: number, nhead: number, ...args: TransformerLayerArgs) {
     super();
-    const a = ENCODER_LAYER.parse(args);
-    const where = 'nn.TransformerEncoderLayer';
-    checkSize(where, 'd_model', d_model);
-    checkSize(where, 'dim_feedforward', a.dim_feedforward);
-    const factory = { device: a.device, dtype: a.dtype };
-    const kwargs = { ...(a.device !== null ? { device: a.device } : {}), ...(a.dtype !== null ? { dtype: a.dtype } : {}) };
-    this.self_attn = new MultiheadAttention(d_model, nhead, { dropout: a.dropout, batch_first: a.batch_first, ...factory });
-    // Implementation of Feedforward model
-    this.linear1 = new Linear(d_model, a.dim_feedforward, kwargs);
-    this.dropout = new Dropout(a.dropout);
-    this.linear2 = new Linear(a.dim_feedforward, d_model, kwargs);
-    this.norm_first = checkBool(where, 'norm_first', a.norm_first);
-    this.norm1 = new LayerNorm(d_model, { eps: checkNumber(where, 'layer_norm_eps', a.layer_norm_eps), ...factory });
-    this.norm2 = new LayerNorm(d_model, { eps: a.layer_norm_eps, ...factory });
-    this.dropout1 = new Dropout(a.dropout);
-    this.dropout2 = new Dropout(a.dropout);
-    const activation = checkActivation(where, a.activation);
+    const activation = initLayer(this, 'nn.TransformerEncoderLayer', d_model, nhead, ENCODER_LAYER.parse(args));
     this.activation_relu_or_gelu = activation === F.relu || activation instanceof ReLU ? 1 : activation === F.gelu || activation instanceof GELU ? 2 : 0;
     this.activation = activation;
   }
@@ -266,7 +287,7 @@ export class TransformerDecoderLayer extends Module {
   declare linear1: Linear;
   declare dropout: Dropout;
   declare linear2: Linear;
-  norm_first: boolean;
+  norm_first!: boolean;
   declare norm1: LayerNorm;
   declare norm2: LayerNorm;
   declare norm3: LayerNorm;
@@ -277,26 +298,7 @@ export class TransformerDecoderLayer extends Module {
 
   constructor(d_model: number, nhead: number, ...args: TransformerLayerArgs) {
     super();
-    const a = DECODER_LAYER.parse(args);
-    const where = 'nn.TransformerDecoderLayer';
-    checkSize(where, 'd_model', d_model);
-    checkSize(where, 'dim_feedforward', a.dim_feedforward);
-    const factory = { device: a.device, dtype: a.dtype };
-    const kwargs = { ...(a.device !== null ? { device: a.device } : {}), ...(a.dtype !== null ? { dtype: a.dtype } : {}) };
-    this.self_attn = new MultiheadAttention(d_model, nhead, { dropout: a.dropout, batch_first: a.batch_first, ...factory });
-    this.multihead_attn = new MultiheadAttention(d_model, nhead, { dropout: a.dropout, batch_first: a.batch_first, ...factory });
-    // Implementation of Feedforward model
-    this.linear1 = new Linear(d_model, a.dim_feedforward, kwargs);
-    this.dropout = new Dropout(a.dropout);
-    this.linear2 = new Linear(a.dim_feedforward, d_model, kwargs);
-    this.norm_first = checkBool(where, 'norm_first', a.norm_first);
-    this.norm1 = new LayerNorm(d_model, { eps: checkNumber(where, 'layer_norm_eps', a.layer_norm_eps), ...factory });
-    this.norm2 = new LayerNorm(d_model, { eps: a.layer_norm_eps, ...factory });
-    this.norm3 = new LayerNorm(d_model, { eps: a.layer_norm_eps, ...factory });
-    this.dropout1 = new Dropout(a.dropout);
-    this.dropout2 = new Dropout(a.dropout);
-    this.dropout3 = new Dropout(a.dropout);
-    this.activation = checkActivation(where, a.activation);
+    this.activation = initLayer(this, 'nn.TransformerDecoderLayer', d_model, nhead, DECODER_LAYER.parse(args));
   }
 
   /**
