@@ -10,6 +10,7 @@ import { DType, dtypeFromCode, get_default_dtype, bfloat16, bool, float16, float
 import { IndexError, TorchTypeError, ValueError, argumentError } from './errors.js';
 import { registerTrackedClass, trackTensor } from './memory.js';
 import { formatTensor } from './_tensor_str.js';
+import { isPlainObject } from './_args.js';
 
 /** One index of `x.index(...)`, like Python's `x[...]`: an int, a slice string ('1:3', '::2', ':'), '...', null (None), a boolean, a Tensor (mask or indices), or an array of ints. */
 export type IndexSpec = number | string | null | boolean | Tensor | number[];
@@ -88,6 +89,29 @@ function int64ToNumber(v: unknown): number {
   const n = Number(v as bigint);
   if (!Number.isSafeInteger(n)) throw new RangeError(`the int64 value ${v} does not fit a JS number exactly; use toTypedArray() to get a BigInt64Array`);
   return n;
+}
+
+/**
+ * The arguments of Python's `to(...)` in any of its forms (a dtype, a device, a Tensor to match,
+ * booleans for non_blocking then copy, an options object) as one options object; shared by
+ * Tensor.to and Module.to.
+ */
+export function parseToArgs(where: string, args: unknown[]): ToOptions {
+  const options: ToOptions = {};
+  let booleans = 0;
+  for (const a of args) {
+    if (a instanceof DType) options.dtype = a;
+    else if (a instanceof Device || typeof a === 'string') options.device = a;
+    else if (a instanceof Tensor) {
+      options.dtype = a.dtype;
+      options.device = a.device;
+    } else if (typeof a === 'boolean') {
+      if (booleans++ === 0) options.non_blocking = a;
+      else options.copy = a;
+    } else if (isPlainObject(a)) Object.assign(options, a);
+    else throw argumentError(where, 'arguments', 'a dtype, device, Tensor or options', a);
+  }
+  return options;
 }
 
 export interface Tensor extends GeneratedTensorMethods {}
@@ -267,18 +291,7 @@ export class Tensor {
   // ---- device and dtype -------------------------------------------------------
   /** Python's `x.to(...)`: to(dtype), to(device), to(device, dtype), to(other), to({ device, dtype, non_blocking, copy }). */
   to(...args: (DType | DeviceLike | Tensor | ToOptions | boolean)[]): Tensor {
-    const options: ToOptions = {};
-    for (const a of args) {
-      if (a instanceof DType) options.dtype = a;
-      else if (a instanceof Device || typeof a === 'string') options.device = a;
-      else if (a instanceof Tensor) {
-        options.dtype = a.dtype;
-        options.device = a.device;
-      } else if (typeof a === 'object' && a !== null) Object.assign(options, a);
-      else throw argumentError('Tensor.to', 'arguments', 'a dtype, device, Tensor or options', a);
-    }
-    const result = callMethod(this, 'to', [options]) as Tensor;
-    return result;
+    return callMethod(this, 'to', [parseToArgs('Tensor.to', args)]) as Tensor;
   }
   cpu(): Tensor {
     return this.to('cpu');

@@ -392,6 +392,32 @@ describe('ops leave no tensors behind inside tidy', () => {
   });
 });
 
+// Python's Tensor.to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format):
+// its forms, parsed by the same function as Module.to.
+describe('Tensor.to', () => {
+  it('takes a dtype, a device, a Tensor to match, or options', () => torch.tidy(() => {
+    const x = torch.tensor([1.5, -2], { dtype: torch.float32 });
+    expect(x.to(torch.float64).dtype).toBe(torch.float64);
+    expect(x.to('cpu', torch.int32).tolist()).toEqual([1, -2]);
+    expect(x.to(torch.zeros(1, { dtype: torch.float64 })).dtype).toBe(torch.float64);
+    expect(x.to({ dtype: torch.int64 }).dtype).toBe(torch.int64);
+  }));
+
+  it('returns a tensor on the same storage when nothing changes, unless copy (a positional boolean after non_blocking, or an option)', () => torch.tidy(() => {
+    const x = torch.ones(3);
+    expect(x.to(torch.float32).data_ptr()).toBe(x.data_ptr());
+    expect(x.to(torch.float32, false, true).data_ptr()).not.toBe(x.data_ptr());
+    expect(x.to({ dtype: torch.float32, copy: true }).data_ptr()).not.toBe(x.data_ptr());
+    expect(x.to(torch.float32, true).data_ptr()).toBe(x.data_ptr());
+  }));
+
+  it('rejects what is none of those, naming the argument', () => torch.tidy(() => {
+    const x = torch.ones(1);
+    expect(() => x.to(5 as never)).toThrow(/Tensor\.to.*a dtype, device, Tensor or options/s);
+    expect(() => x.to(new Map() as never)).toThrow(/Tensor\.to/);
+  }));
+});
+
 afterAll(() => {
   for (const t of Object.values(I)) t.dispose();
   expect(torch.liveTensorCount()).toBe(startCount);

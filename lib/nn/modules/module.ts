@@ -14,7 +14,7 @@ import { Device, type DeviceLike } from '../../device.js';
 import { DType, MemoryFormat, bfloat16, float16, float32, float64 } from '../../dtype.js';
 import { NotImplementedError, TorchError, TorchTypeError, ValueError, argumentError } from '../../errors.js';
 import { keep } from '../../memory.js';
-import { Tensor } from '../../tensor.js';
+import { Tensor, parseToArgs } from '../../tensor.js';
 import { torch } from '../../torch.js';
 import { Parameter } from '../parameter.js';
 
@@ -544,18 +544,7 @@ export class Module {
    * dtype. Parameter and buffer objects stay the same (their contents are replaced). Returns this.
    */
   to(...args: (DType | DeviceLike | Tensor | ModuleToOptions | boolean)[]): this {
-    const options: ModuleToOptions = {};
-    for (const a of args) {
-      if (a instanceof DType) options.dtype = a;
-      else if (a instanceof Device || typeof a === 'string') options.device = a;
-      else if (a instanceof Tensor) {
-        options.device = a.device;
-        options.dtype = a.dtype;
-      } else if (typeof a === 'boolean') options.non_blocking = a;
-      else if (isPlainObject(a)) Object.assign(options, a);
-      else throw argumentError('Module.to', 'arguments', 'a dtype, device, Tensor or options', a);
-    }
-    const { device, dtype, non_blocking, memory_format } = options;
+    const { device, dtype, non_blocking, memory_format } = parseToArgs('Module.to', args);
     if (dtype !== undefined) {
       if (!(dtype instanceof DType)) throw argumentError('Module.to', 'dtype', 'a torch dtype', dtype);
       if (!dtype.is_floating_point) throw new TorchTypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${dtype}`);
