@@ -96,30 +96,26 @@ function fakeOptimizer(groups: Group[]): SchedulableOptimizer {
   return { param_groups: structuredClone(groups) };
 }
 
+/** Schedulers whose one required argument (after the optimizer) is positional, by that argument's name. */
+const ONE_REQUIRED_ARG: Record<string, [new (opt: SchedulableOptimizer, required: any, options: Kwargs) => AnyScheduler, string]> = {
+  StepLR: [StepLR, 'step_size'],
+  MultiStepLR: [MultiStepLR, 'milestones'],
+  ExponentialLR: [ExponentialLR, 'gamma'],
+  CosineAnnealingLR: [CosineAnnealingLR, 'T_max'],
+  CosineAnnealingWarmRestarts: [CosineAnnealingWarmRestarts, 'T_0'],
+  OneCycleLR: [OneCycleLR, 'max_lr'],
+};
+
 /** Builds a scheduler from the fixture's Python keyword arguments: required ones positionally, the rest as options. */
 function build(opt: SchedulableOptimizer, scheduler: string, kwargs: Kwargs): AnyScheduler {
   const lambdas = (v: string | string[]) => (Array.isArray(v) ? v.map((n) => LAMBDAS[n]) : LAMBDAS[v]);
+  const oneRequired = ONE_REQUIRED_ARG[scheduler];
+  if (oneRequired !== undefined) {
+    const [cls, name] = oneRequired;
+    const { [name]: required, ...rest } = kwargs;
+    return new cls(opt, required, rest);
+  }
   switch (scheduler) {
-    case 'StepLR': {
-      const { step_size, ...rest } = kwargs;
-      return new StepLR(opt, step_size, rest);
-    }
-    case 'MultiStepLR': {
-      const { milestones, ...rest } = kwargs;
-      return new MultiStepLR(opt, milestones, rest);
-    }
-    case 'ExponentialLR': {
-      const { gamma, ...rest } = kwargs;
-      return new ExponentialLR(opt, gamma, rest);
-    }
-    case 'CosineAnnealingLR': {
-      const { T_max, ...rest } = kwargs;
-      return new CosineAnnealingLR(opt, T_max, rest);
-    }
-    case 'CosineAnnealingWarmRestarts': {
-      const { T_0, ...rest } = kwargs;
-      return new CosineAnnealingWarmRestarts(opt, T_0, rest);
-    }
     case 'LambdaLR': {
       const { lr_lambda, ...rest } = kwargs;
       return new LambdaLR(opt, lambdas(lr_lambda), rest);
@@ -134,10 +130,6 @@ function build(opt: SchedulableOptimizer, scheduler: string, kwargs: Kwargs): An
       return new ConstantLR(opt, kwargs);
     case 'PolynomialLR':
       return new PolynomialLR(opt, kwargs);
-    case 'OneCycleLR': {
-      const { max_lr, ...rest } = kwargs;
-      return new OneCycleLR(opt, max_lr, rest);
-    }
     case 'CyclicLR': {
       const { base_lr, max_lr, scale_fn, ...rest } = kwargs;
       return new CyclicLR(opt, base_lr, max_lr, { ...rest, scale_fn: scale_fn ? SCALE_FNS[scale_fn] : null });
