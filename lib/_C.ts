@@ -4,13 +4,15 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IndexError, NotImplementedError, TorchError, TorchTypeError, ValueError } from './errors.js';
+import type { Tensor } from './tensor.js';
 
-/** An opaque native tensor handle (a tagged Napi::External owning one at::Tensor). */
-export type Handle = { readonly __handle: unique symbol };
+/** A native tensor handle: the number of the tensor-table slot that one Tensor object owns (native/tensor_handle.cpp). */
+export type Handle = number & { readonly __handle: unique symbol };
 
 export interface NativeAddon {
   setErrorClasses(classes: Record<string, Function>): void;
   // tensor handles
+  setTensorClass(cls: Function, factory: (h: Handle) => Tensor): void;
   dispose(h: Handle): void;
   isDisposed(h: Handle): boolean;
   /** [live tensor count, live native bytes] as float64s, kept current by the addon. */
@@ -27,24 +29,25 @@ export interface NativeAddon {
   isSameTensor(a: Handle, b: Handle): boolean;
   // ops
   findOp(name: string, overload: string): number;
-  callOp(id: number, ...args: unknown[]): unknown;
+  /** `owner`: a new Tensor that receives the result when the op returns one Tensor (the call then returns its handle), else undefined. */
+  callOp(id: number, owner: { readonly _h: Handle } | undefined, ...args: unknown[]): unknown;
   opSchema(id: number): string;
   // data
-  fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number, asBool?: boolean): Handle;
+  fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number, asBool?: boolean): Tensor;
   toTypedArray(h: Handle): Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
   item(h: Handle): number | boolean | bigint;
-  index(h: Handle, indices: unknown[]): Handle;
-  indexPut(h: Handle, indices: unknown[], value: Handle | number | boolean): void;
+  index(h: Handle, indices: unknown[], owner: Tensor): Handle;
+  indexPut(h: Handle, indices: unknown[], value: Tensor | number | boolean): void;
   // autograd
   requiresGrad(h: Handle): boolean;
   setRequiresGrad(h: Handle, value: boolean): void;
-  grad(h: Handle): Handle | null;
+  grad(h: Handle): Tensor | null;
   setGrad(h: Handle, g: Handle | null): void;
   gradFnName(h: Handle): string | null;
   isLeaf(h: Handle): boolean;
   retainGrad(h: Handle): void;
   backward(tensors: Handle[], grads: (Handle | null)[], retainGraph: boolean | undefined, createGraph: boolean, inputs?: Handle[]): void;
-  autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[], retainGraph: boolean | undefined, createGraph: boolean, allowUnused: boolean): (Handle | null)[];
+  autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[], retainGraph: boolean | undefined, createGraph: boolean, allowUnused: boolean): (Tensor | null)[];
   isGradEnabled(): boolean;
   setGradEnabled(enabled: boolean): void;
   // context

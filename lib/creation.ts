@@ -85,7 +85,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const source = dtypeOfTypedArray(data);
     const length = (data as unknown as ArrayLike<unknown>).length;
-    result = new Tensor(native.fromTypedArray(data, [length], (options.dtype ?? source).code));
+    result = native.fromTypedArray(data, [length], (options.dtype ?? source).code);
   } else {
     const { shape, values, exact, kind } = flatten(data);
     const target = options.dtype ?? (kind === 'float' ? get_default_dtype() : kind === 'int' ? int64 : bool);
@@ -102,7 +102,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
         return big;
       });
     }
-    result = new Tensor(native.fromTypedArray(buffer, shape, target.code, asBool));
+    result = native.fromTypedArray(buffer, shape, target.code, asBool);
   }
   if (options.device !== undefined) result = result.to(options.device);
   if (options.requires_grad) result.requires_grad_(true);
@@ -113,5 +113,5 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
 export function from_typed_array(data: ArrayBufferView, shape?: number[], options: TensorOptions = {}): Tensor {
   const length = (data as unknown as ArrayLike<unknown>).length;
   const source = dtypeOfTypedArray(data);
-  return new Tensor(native.fromTypedArray(data, shape ?? [length], (options.dtype ?? source).code));
+  return native.fromTypedArray(data, shape ?? [length], (options.dtype ?? source).code);
 }

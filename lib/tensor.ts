@@ -32,6 +32,9 @@ export interface ToOptions {
   memory_format?: MemoryFormat;
 }
 
+/** @internal The handle of a Tensor object that has no native tensor (yet). */
+export const NO_HANDLE = -1 as Handle;
+
 const SLICE = /^(-?\d+)?:(-?\d+)?(?::(-?\d+)?)?$/;
 const parsedSlices = new Map<string, (number | null)[]>();
 
@@ -41,7 +44,7 @@ function parseIndex(spec: IndexSpec, position: number): unknown {
     return spec;
   }
   if (spec === null || typeof spec === 'boolean') return spec;
-  if (spec instanceof Tensor) return spec._h;
+  if (spec instanceof Tensor) return spec;
   if (typeof spec === 'string') {
     if (spec === '...') return '...';
     const cached = parsedSlices.get(spec);
@@ -117,11 +120,11 @@ export function parseToArgs(where: string, args: unknown[]): ToOptions {
 export interface Tensor extends GeneratedTensorMethods {}
 
 export class Tensor {
-  /** @internal The native handle. */
+  /** @internal The native handle: the slot this object owns in the addon's tensor table (NO_HANDLE until it has one). */
   readonly _h: Handle;
 
   /** @internal Tensors are made by torch functions, not constructed directly. */
-  constructor(handle: Handle) {
+  constructor(handle: Handle = NO_HANDLE) {
     this._h = handle;
     trackTensor(this);
   }
@@ -215,11 +218,11 @@ export class Tensor {
   }
   /** The gradient accumulated by backward(), or null. */
   get grad(): Tensor | null {
-    const h = native.grad(this._h);
-    return h === null ? null : new Tensor(h);
+    return native.grad(this._h);
   }
   set grad(value: Tensor | null) {
-    if (value !== null && !(value instanceof Tensor)) throw argumentError('Tensor.grad', 'grad', 'a Tensor or null', value);
+    // A Tensor-looking object without a handle must not read as null (clearing the gradient).
+    if (value !== null && !(value instanceof Tensor && typeof value._h === 'number')) throw argumentError('Tensor.grad', 'grad', 'a Tensor or null', value);
     native.setGrad(this._h, value === null ? null : value._h);
   }
   /** The autograd node that created this tensor (`{ name() }`), or null for leaves. */
@@ -270,7 +273,9 @@ export class Tensor {
   // ---- indexing ---------------------------------------------------------------
   /** Python's `x[...]`: `x.index(':', -1)` is `x[:, -1]`, `x.index('...', null, '1:3')` is `x[..., None, 1:3]`. */
   index(...indices: IndexSpec[]): Tensor {
-    return new Tensor(native.index(this._h, indices.map(parseIndex)));
+    const out = new Tensor();
+    (out as { _h: Handle })._h = native.index(this._h, indices.map(parseIndex), out);
+    return out;
   }
   /**
    * Python's `x[indices] = values`, in place. `indices` holds index specs as for index();
@@ -284,7 +289,7 @@ export class Tensor {
       callMethod(this, 'index_put_', [indices, valueTensor, accumulate]);
       return this;
     }
-    native.indexPut(this._h, indices.map(parseIndex), values instanceof Tensor ? values._h : values);
+    native.indexPut(this._h, indices.map(parseIndex), values);
     return this;
   }
 
@@ -320,19 +325,20 @@ export class Tensor {
   // ---- memory -----------------------------------------------------------------
   /** Frees the native tensor now (idempotent). Using the tensor afterwards throws. */
   dispose(): void {
-    native.dispose(this._h);
+    // An object that never got its tensor (the op meant to fill it threw) has nothing to free.
+    if (this._h !== NO_HANDLE) native.dispose(this._h);
   }
   [Symbol.dispose](): void {
-    native.dispose(this._h);
+    this.dispose();
   }
   get isDisposed(): boolean {
-    return native.isDisposed(this._h);
+    return this._h === NO_HANDLE || native.isDisposed(this._h);
   }
 
   // ---- printing ---------------------------------------------------------------
   /** PyTorch's repr: `tensor([[1., 2.]], requires_grad=True)`. */
   toString(): string {
-    if (native.isDisposed(this._h)) return 'tensor(<disposed>)';
+    if (this.isDisposed) return 'tensor(<disposed>)';
     const t = this.detach();
     try {
       return formatTensor({
@@ -355,6 +361,8 @@ export class Tensor {
 
 registerTensorClass(Tensor);
 registerTrackedClass(Tensor);
+// Native code makes the Tensor for each result it returns (outside callOp's fast path) with this.
+native.setTensorClass(Tensor, (h) => new Tensor(h));
 
 // Generated ATen methods go onto the prototype unless written by hand above.
 import { generatedNames, makeMethod } from './_ops/dispatch.js';

@@ -1,10 +1,12 @@
 // Shared pieces of the addon: per-environment state, the error guard that every
 // native entry point goes through, and the one ownership model for tensors
-// (a JS handle owns exactly one reference-counted at::Tensor).
+// (a JS Tensor object owns exactly one entry of the tensor table, which holds one
+// reference-counted at::Tensor; see tensor_handle.cpp).
 #pragma once
 #include "pch.h"
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,36 @@ struct OpPlan {
   bool returnsFirstArgument;  // in-place ops: JS returns the object it already has
 };
 
+// One slot of the tensor table. A JS Tensor knows its slot by a handle number (slot index and
+// generation); the slot is freed by the GC finalizer of that Tensor object, never earlier, so a
+// handle read from a live Tensor always finds its own slot. dispose() only drops the tensor.
+struct TensorEntry {
+  at::Tensor tensor;
+  int64_t reportedBytes = 0;
+  uint32_t generation = 0;  // bumped when the slot is freed: stale or forged handles miss
+  bool inUse = false;
+};
+
+// Entries live in fixed chunks that never move: references into the table stay valid while
+// new tensors are added (a GC inside a native call can free others meanwhile, not these).
+class TensorTable {
+ public:
+  static constexpr uint32_t kChunkBits = 12;
+  static constexpr uint32_t kChunkSize = 1u << kChunkBits;
+  static constexpr uint32_t kGenerationMask = 0xff;  // the low 8 bits of a handle
+  uint32_t allocate();
+  void free(uint32_t index);
+  TensorEntry* find(uint32_t index) {
+    if ((index >> kChunkBits) >= chunks_.size()) return nullptr;
+    return &chunks_[index >> kChunkBits][index & (kChunkSize - 1)];
+  }
+
+ private:
+  std::vector<std::unique_ptr<TensorEntry[]>> chunks_;
+  std::vector<uint32_t> free_;
+  uint32_t used_ = 0;  // slots handed out at least once
+};
+
 // State lives per Node-API environment (worker-thread safe), never in statics.
 struct InstanceData {
   Napi::FunctionReference torchError;
@@ -44,6 +76,9 @@ struct InstanceData {
   Napi::Reference<Napi::ArrayBuffer> sharedStatsBuffer;
   int64_t unreportedBytes = 0;  // change not yet passed to V8 (see reportBytes)
   std::vector<OpPlan> opPlans;  // op ids handed to JS index into this
+  TensorTable tensors;
+  Napi::FunctionReference tensorFactory;  // (handle) => new Tensor(handle), from lib/tensor.ts
+  Napi::FunctionReference tensorClass;
 };
 
 inline InstanceData& instance(Napi::Env env) { return *env.GetInstanceData<InstanceData>(); }
@@ -54,19 +89,18 @@ struct ArgumentError : std::runtime_error {
 };
 
 // ---- tensor handles -------------------------------------------------------
-struct TensorHolder {
-  // Checked on every unwrap, so that an External made by some other addon is a TypeError,
-  // not a crash. (A napi type tag did the same but cost a BigInt and a property per tensor.)
-  static constexpr uint64_t kMagic = 0x9c2f4e1ab7d34c55ULL;
-  uint64_t magic = kMagic;
-  at::Tensor tensor;
-  int64_t reportedBytes = 0;
-};
-
+// The JS Tensor for `tensor`, made by the factory lib/tensor.ts registered (or null when
+// `tensor` is undefined). Use for results in lists, tuples and other native functions.
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor);
-// Returns the tensor behind a handle; `what` names the argument in errors.
+// Gives `tensor` to the JS Tensor object `owner` (made by JS just before the call) and returns
+// its handle number: the fast path of callOp, which saves calling back into JS.
+Napi::Value wrapTensorInto(Napi::Env env, at::Tensor tensor, napi_value owner);
+// Returns the tensor behind a handle number; `what` names the argument in errors.
 at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what);
-bool isTensorHandle(Napi::Env env, napi_value value);
+// For the slow paths that take mixed values (indexing, TorchScript arguments): whether `value`
+// is a JS Tensor object, and its tensor.
+bool isTensorObject(Napi::Env env, napi_value value);
+at::Tensor& unwrapTensorObject(Napi::Env env, napi_value value, const char* what);
 
 // ---- the guard -------------------------------------------------------------
 using NativeFn = Napi::Value (*)(const Napi::CallbackInfo&);

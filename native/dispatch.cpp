@@ -160,15 +160,23 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
     badArgument(plan, arg, arg.typeName + ", not null");
   }
   switch (arg.kind) {
-    case ArgKind::Tensor:
-      // A number where a Tensor is expected becomes a "wrapped number" tensor, as in Python:
-      // it takes part in type promotion like a scalar (int64 tensor * 2.5 -> float).
-      if (type == napi_number || type == napi_boolean || type == napi_bigint) {
-        at::Tensor wrapped = c10::scalar_to_tensor(scalarValue(env, v, type, plan, arg).toScalar());
-        wrapped.unsafeGetTensorImpl()->set_wrapped_number(true);
-        return c10::IValue(std::move(wrapped));
+    case ArgKind::Tensor: {
+      // A Tensor is its handle number. A number where a Tensor is expected becomes a "wrapped
+      // number" tensor, as in Python: it takes part in type promotion like a scalar (int64
+      // tensor * 2.5 -> float). JS boxes such a number as [x] so that it cannot read as a handle.
+      if (type == napi_number) return c10::IValue(unwrapTensor(env, v, arg.name.c_str()));
+      if (type == napi_object) {
+        bool isArray = false;
+        napi_is_array(env, v, &isArray);
+        if (!isArray) badArgument(plan, arg, "a Tensor");
+        napi_get_element(env, v, 0, &v);
+        napi_typeof(env, v, &type);
       }
-      return c10::IValue(unwrapTensor(env, v, arg.name.c_str()));
+      if (type != napi_number && type != napi_boolean && type != napi_bigint) badArgument(plan, arg, "a Tensor or a number");
+      at::Tensor wrapped = c10::scalar_to_tensor(scalarValue(env, v, type, plan, arg).toScalar());
+      wrapped.unsafeGetTensorImpl()->set_wrapped_number(true);
+      return c10::IValue(std::move(wrapped));
+    }
     case ArgKind::Int: return c10::IValue(intValue(env, v, type, plan, arg));
     case ArgKind::Float:
       if (type != napi_number) badArgument(plan, arg, "a number");
@@ -259,7 +267,9 @@ static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value) {
   throw std::runtime_error("cannot return a value of type " + value.tagKind() + " to JS yet");
 }
 
-// callOp(opId, ...args): args in schema order, undefined for "use the default".
+// callOp(opId, owner, ...args): args in schema order, undefined for "use the default".
+// `owner` is a new JS Tensor when the op returns one Tensor: it gets the result, and the call
+// returns its handle number (no call back into JS to make the object). Otherwise undefined.
 static Napi::Value callOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& plans = instance(env).opPlans;
@@ -267,7 +277,7 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   napi_get_value_int32(env, info[0], &id);
   if (id < 0 || id >= static_cast<int32_t>(plans.size())) throw ArgumentError("callOp: unknown op id");
   const OpPlan& plan = plans[static_cast<size_t>(id)];
-  size_t given = info.Length() - 1;
+  size_t given = info.Length() < 2 ? 0 : info.Length() - 2;
   if (given > plan.args.size()) {
     throw ArgumentError(plan.qualifiedName + "() takes " + std::to_string(plan.args.size()) + " arguments but " + std::to_string(given) + " were given");
   }
@@ -290,12 +300,15 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   stack.clear();
   napi_value undefined = env.Undefined();
   for (size_t i = 0; i < plan.args.size(); i++) {
-    stack.push_back(toIValue(env, i < given ? static_cast<napi_value>(info[i + 1]) : undefined, plan, plan.args[i]));
+    stack.push_back(toIValue(env, i < given ? static_cast<napi_value>(info[i + 2]) : undefined, plan, plan.args[i]));
   }
   plan.op.callBoxed(&stack);
   const torch::jit::Stack& results = stack;
   if (plan.returnsFirstArgument || results.empty()) return env.Undefined();
-  if (results.size() == 1) return fromIValue(env, results[0]);
+  if (results.size() == 1) {
+    if (info[1].IsObject() && results[0].isTensor()) return wrapTensorInto(env, results[0].toTensor(), info[1]);
+    return fromIValue(env, results[0]);
+  }
   Napi::Array array = Napi::Array::New(env, results.size());
   for (size_t i = 0; i < results.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, results[i]));
   return array;

@@ -1,6 +1,6 @@
 // Python's x[...] and x[...] = v, through ATen's own TensorIndex machinery.
 // JS encodes each index: integer, null (None), "..." (Ellipsis), boolean,
-// a tensor handle, or [start, stop, step] for a slice (null = omitted).
+// a Tensor object, or [start, stop, step] for a slice (null = omitted).
 #include "common.h"
 
 #include <ATen/TensorIndexing.h>
@@ -44,18 +44,20 @@ static std::vector<TensorIndex> toIndices(Napi::Env env, Napi::Value value) {
       auto step = sliceBound(env, slice.Get(2u), "slice step");
       indices.emplace_back(at::indexing::Slice(start, stop, step));
     } else {
-      indices.emplace_back(unwrapTensor(env, item, "index"));
+      indices.emplace_back(unwrapTensorObject(env, item, "index"));
     }
   }
   return indices;
 }
 
+// index(self, indices, owner): `owner` is the new JS Tensor that gets the result; returns its handle.
 static Napi::Value index(const Napi::CallbackInfo& info) {
   at::Tensor& self = unwrapTensor(info.Env(), info[0], "self");
-  return wrapTensor(info.Env(), self.index(toIndices(info.Env(), info[1])));
+  if (!info[2].IsObject()) throw ArgumentError("index: expected the Tensor that receives the result");
+  return wrapTensorInto(info.Env(), self.index(toIndices(info.Env(), info[1])), info[2]);
 }
 
-// indexPut(self, indices, valueHandleOrNumber): in place, like Python's x[...] = v.
+// indexPut(self, indices, valueTensorOrNumber): in place, like Python's x[...] = v.
 static Napi::Value indexPut(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   at::Tensor& self = unwrapTensor(env, info[0], "self");
@@ -65,7 +67,7 @@ static Napi::Value indexPut(const Napi::CallbackInfo& info) {
   } else if (info[2].IsBoolean()) {
     self.index_put_(indices, at::Scalar(info[2].As<Napi::Boolean>().Value()));
   } else {
-    self.index_put_(indices, unwrapTensor(env, info[2], "values"));
+    self.index_put_(indices, unwrapTensorObject(env, info[2], "values"));
   }
   return env.Undefined();
 }

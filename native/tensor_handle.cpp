@@ -1,6 +1,8 @@
-// Tensor handles: a tagged Napi::External owning one at::Tensor. Native bytes are
-// reported to V8 so that GC pressure follows tensor memory; a finalizer is the
-// backstop when JS never calls dispose().
+// Tensor handles. Every at::Tensor that JS can see sits in a slot of the tensor table, and
+// exactly one JS Tensor object owns that slot: a finalizer on the object frees it when the GC
+// collects the object. JS passes the slot to native calls as a handle number (index and
+// generation), which costs no allocation, unlike an External per tensor. Native bytes are
+// reported to V8 so that GC pressure follows tensor memory.
 #include "common.h"
 
 #include <cmath>
@@ -36,73 +38,150 @@ static void reportBytes(Napi::Env env, InstanceData& data, int64_t delta) {
   }
 }
 
-static void release(Napi::Env env, TensorHolder* holder) {
-  if (!holder->tensor.defined()) return;
-  holder->tensor.reset();
+// ---- the table ----------------------------------------------------------------
+uint32_t TensorTable::allocate() {
+  uint32_t index;
+  if (!free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+  } else {
+    if ((used_ >> kChunkBits) >= chunks_.size()) chunks_.emplace_back(new TensorEntry[kChunkSize]);
+    index = used_++;
+  }
+  find(index)->inUse = true;
+  return index;
+}
+
+void TensorTable::free(uint32_t index) {
+  TensorEntry* entry = find(index);
+  entry->inUse = false;
+  entry->generation = (entry->generation + 1) & kGenerationMask;
+  free_.push_back(index);
+}
+
+// handle = index * 256 + generation: exact as a JS number, and a small integer (a Smi, which V8
+// stores without allocating) for the first four million slots.
+static double handleOf(uint32_t index, uint32_t generation) {
+  return static_cast<double>((static_cast<uint64_t>(index) << 8) | generation);
+}
+
+static uint32_t store(Napi::Env env, at::Tensor tensor) {
+  auto& data = instance(env);
+  uint32_t index = data.tensors.allocate();
+  TensorEntry* entry = data.tensors.find(index);
+  entry->tensor = std::move(tensor);
+  entry->reportedBytes = nativeBytes(entry->tensor);
+  data.liveTensors++;
+  reportBytes(env, data, entry->reportedBytes);  // publishes the count too
+  return index;
+}
+
+static void release(Napi::Env env, TensorEntry* entry) {
+  if (!entry->tensor.defined()) return;
+  entry->tensor.reset();
   auto& data = instance(env);
   data.liveTensors--;
-  reportBytes(env, data, -holder->reportedBytes);  // publishes the count too
-  holder->reportedBytes = 0;
+  reportBytes(env, data, -entry->reportedBytes);  // publishes the count too
+  entry->reportedBytes = 0;
 }
 
 // Runs during garbage collection (a basic finalizer): it must not touch JS values.
-static void finalizeHolder(napi_env env, void* raw, void*) {
-  auto* holder = static_cast<TensorHolder*>(raw);
-  release(Napi::Env(env), holder);
-  holder->magic = 0;
-  delete holder;
+static void finalizeEntry(napi_env env, void* raw, void*) {
+  auto index = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(raw));
+  auto& data = instance(Napi::Env(env));
+  release(Napi::Env(env), data.tensors.find(index));
+  data.tensors.free(index);
+}
+
+// Frees a slot that never got an owner (the owner could not be made).
+static void discard(Napi::Env env, uint32_t index) {
+  auto& data = instance(env);
+  release(env, data.tensors.find(index));
+  data.tensors.free(index);
+}
+
+static void attach(Napi::Env env, napi_value owner, uint32_t index) {
+  if (napi_add_finalizer(env, owner, reinterpret_cast<void*>(static_cast<uintptr_t>(index)), finalizeEntry, nullptr, nullptr) != napi_ok) {
+    discard(env, index);
+    throw std::runtime_error("could not attach a tensor to its JS object");
+  }
+}
+
+Napi::Value wrapTensorInto(Napi::Env env, at::Tensor tensor, napi_value owner) {
+  if (!tensor.defined()) return env.Null();
+  uint32_t index = store(env, std::move(tensor));
+  attach(env, owner, index);
+  return Napi::Number::New(env, handleOf(index, instance(env).tensors.find(index)->generation));
 }
 
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
-  auto* holder = new TensorHolder();
-  holder->tensor = std::move(tensor);
-  holder->reportedBytes = nativeBytes(holder->tensor);
-  napi_value external;
-  napi_status status = napi_create_external(env, holder, finalizeHolder, nullptr, &external);
-  if (status != napi_ok) {
-    delete holder;
-    NAPI_THROW(Napi::Error::New(env, "could not create a tensor handle"), Napi::Value());
-  }
   auto& data = instance(env);
-  data.liveTensors++;
-  reportBytes(env, data, holder->reportedBytes);  // publishes the count too
-  return Napi::Value(env, external);
+  if (data.tensorFactory.IsEmpty()) throw std::runtime_error("torch-node: lib/tensor.ts has not registered the Tensor class");
+  uint32_t index = store(env, std::move(tensor));
+  napi_value handle = Napi::Number::New(env, handleOf(index, data.tensors.find(index)->generation));
+  napi_value object;
+  if (napi_call_function(env, env.Undefined(), data.tensorFactory.Value(), 1, &handle, &object) != napi_ok) {
+    discard(env, index);
+    throw Napi::Error::New(env);  // the factory's own exception, still pending
+  }
+  attach(env, object, index);
+  return Napi::Value(env, object);
 }
 
-// The holder behind a handle, or null when `value` is not one of our tensor handles.
-static TensorHolder* holderOf(Napi::Env env, napi_value value) {
-  void* raw = nullptr;
-  // napi_get_value_external fails (without throwing) on anything that is not an External.
-  if (napi_get_value_external(env, value, &raw) != napi_ok || raw == nullptr) return nullptr;
-  auto* holder = static_cast<TensorHolder*>(raw);
-  return holder->magic == TensorHolder::kMagic ? holder : nullptr;
-}
-
-bool isTensorHandle(Napi::Env env, napi_value value) {
-  return holderOf(env, value) != nullptr;
+// The entry behind a handle number, disposed or not; null when `value` is not a live handle.
+static TensorEntry* entryOf(Napi::Env env, napi_value value) {
+  double number;
+  if (napi_get_value_double(env, value, &number) != napi_ok) return nullptr;
+  if (!(number >= 0 && number < 1099511627776.0) || std::floor(number) != number) return nullptr;
+  auto bits = static_cast<uint64_t>(number);
+  TensorEntry* entry = instance(env).tensors.find(static_cast<uint32_t>(bits >> 8));
+  if (entry == nullptr || !entry->inUse || entry->generation != static_cast<uint32_t>(bits & 0xff)) return nullptr;
+  return entry;
 }
 
 at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what) {
-  TensorHolder* holder = holderOf(env, value);
-  if (holder == nullptr) throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
-  if (!holder->tensor.defined()) {
+  TensorEntry* entry = entryOf(env, value);
+  if (entry == nullptr) throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
+  if (!entry->tensor.defined()) {
     throw std::runtime_error(std::string("'") + what + "' is a Tensor that was disposed; it can no longer be used");
   }
-  return holder->tensor;
+  return entry->tensor;
+}
+
+bool isTensorObject(Napi::Env env, napi_value value) {
+  auto& data = instance(env);
+  napi_valuetype type;
+  if (data.tensorClass.IsEmpty() || napi_typeof(env, value, &type) != napi_ok || type != napi_object) return false;
+  bool result = false;
+  return napi_instanceof(env, value, data.tensorClass.Value(), &result) == napi_ok && result;
+}
+
+at::Tensor& unwrapTensorObject(Napi::Env env, napi_value value, const char* what) {
+  if (!isTensorObject(env, value)) throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
+  return unwrapTensor(env, Napi::Object(env, value).Get("_h"), what);
+}
+
+// setTensorClass(Tensor, factory): how native code makes the JS object for a new tensor.
+static Napi::Value setTensorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction() || !info[1].IsFunction()) throw ArgumentError("setTensorClass: expected (class, factory)");
+  auto& data = instance(info.Env());
+  data.tensorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  data.tensorFactory = Napi::Persistent(info[1].As<Napi::Function>());
+  return info.Env().Undefined();
 }
 
 static Napi::Value dispose(const Napi::CallbackInfo& info) {
-  TensorHolder* holder = holderOf(info.Env(), info[0]);
-  if (holder == nullptr) throw ArgumentError("dispose: expected a tensor handle");
-  release(info.Env(), holder);
+  TensorEntry* entry = entryOf(info.Env(), info[0]);
+  if (entry == nullptr) throw ArgumentError("dispose: expected a tensor handle");
+  release(info.Env(), entry);
   return info.Env().Undefined();
 }
 
 static Napi::Value isDisposed(const Napi::CallbackInfo& info) {
-  TensorHolder* holder = holderOf(info.Env(), info[0]);
-  if (holder == nullptr) throw ArgumentError("isDisposed: expected a tensor handle");
-  return Napi::Boolean::New(info.Env(), !holder->tensor.defined());
+  TensorEntry* entry = entryOf(info.Env(), info[0]);
+  if (entry == nullptr) throw ArgumentError("isDisposed: expected a tensor handle");
+  return Napi::Boolean::New(info.Env(), !entry->tensor.defined());
 }
 
 // Metadata read on hot paths (shape, dtype, device) comes straight from the TensorImpl.
@@ -206,6 +285,7 @@ void initTensorHandles(Napi::Env env, Napi::Object exports) {
   data.sharedStatsBuffer = Napi::Persistent(stats);
   publishStats(data);
   exports.Set("tensorStats", stats);
+  TORCH_NODE_EXPORT(exports, "setTensorClass", setTensorClass);
   TORCH_NODE_EXPORT(exports, "dispose", dispose);
   TORCH_NODE_EXPORT(exports, "isDisposed", isDisposed);
   TORCH_NODE_EXPORT(exports, "sizes", sizes);

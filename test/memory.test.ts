@@ -345,3 +345,69 @@ describe('the live tensor count and bytes', () => {
     expect(entries.length).toBeLessThan(10);
   });
 });
+
+describe('tensor handles', () => {
+  // Each Tensor owns one slot of the addon's tensor table; JS holds it as the number
+  // index * 256 + generation (native/tensor_handle.cpp), and the slot is freed only when the
+  // GC collects the Tensor object.
+  const fakeWith = (handle: number): Tensor => {
+    const fake = Object.create(Tensor.prototype) as Tensor;
+    (fake as unknown as { _h: number })._h = handle;
+    return fake;
+  };
+
+  it('a handle left over from a collected tensor is rejected, also once its slot holds another tensor', () => {
+    settle();
+    const stale = (() => torch.ones(2)._h)();
+    settle(); // frees the slot; the next tensors take freed slots first
+    const fresh = Array.from({ length: 64 }, () => torch.zeros(3));
+    const reused = fresh.find((t) => Math.floor(t._h / 256) === Math.floor(stale / 256));
+    expect(reused, 'the freed slot was reused').toBeDefined();
+    expect(reused!._h).not.toBe(stale);
+    for (const run of [() => fakeWith(stale).add(1), () => torch.cat([fresh[0], fakeWith(stale)]), () => fakeWith(stale).tolist()]) {
+      expect(() => run()).toThrow(/expected a Tensor/);
+    }
+    // The slot's new tensor is untouched.
+    expect(reused!.tolist()).toEqual([0, 0, 0]);
+  });
+
+  it('ops whose result the caller never sees leave nothing alive', () => {
+    const x = torch.ones(3);
+    settle();
+    const start = live();
+    for (let i = 0; i < 100; i++) {
+      x.add_(1); // in place: returns x itself
+      x.contiguous(); // dropped
+      expect(() => x.view(7)).toThrow(/invalid for input of size 3/); // fails after its result object was made
+      x.max(0); // a tuple, made through the native side's Tensor factory
+      x.unbind(0); // a list
+    }
+    settle();
+    expect(live()).toBe(start);
+    expect(x.tolist()).toEqual([101, 101, 101]);
+  });
+
+  it('a failing op inside tidy disposes cleanly, and the count returns to its start', () => {
+    settle();
+    const start = live();
+    const kept = torch.tidy(() => {
+      const a = torch.ones(2, 2);
+      expect(() => a.mm(torch.ones(3, 3))).toThrow(/cannot be multiplied/);
+      return a.mul(3);
+    });
+    expect(kept.tolist()).toEqual([[3, 3], [3, 3]]);
+    expect(live()).toBe(start + 1);
+    kept.dispose();
+    expect(live()).toBe(start);
+  });
+
+  it('numbers still stand for tensors where Python allows it (wrapped numbers promote like scalars)', () => {
+    const i = torch.tensor([1, 2], { dtype: torch.int64 });
+    expect(i.mul(2.5).dtype).toBe(torch.float32);
+    expect(i.mul(2.5).tolist()).toEqual([2.5, 5]);
+    expect(i.add(true).tolist()).toEqual([2, 3]);
+    expect(i.mul(2n as never).dtype).toBe(torch.int64);
+    // A number is never read as a handle, even one that equals a live tensor's handle.
+    expect(i.add(i._h).tolist()).toEqual([1 + i._h, 2 + i._h]);
+  });
+});

@@ -16,7 +16,7 @@ import { isExposed, parseSchema, type Schema, type SchemaArg } from './schema.js
 export interface TensorLike {
   readonly _h: Handle;
 }
-type TensorClass = { new (handle: Handle): TensorLike; prototype: TensorLike };
+type TensorClass = { new (handle?: Handle): TensorLike; prototype: TensorLike };
 let Tensor: TensorClass;
 export function registerTensorClass(cls: TensorClass): void {
   Tensor = cls;
@@ -36,6 +36,8 @@ interface Overload {
   isFactory: boolean;
   /** Numbers are accepted for Tensor parameters (see NUMBERS_AS_TENSORS). */
   numbersAsTensors: boolean;
+  /** Returns one new Tensor: the caller makes the Tensor object and the native call fills it. */
+  returnsNewTensor: boolean;
   opId?: number;
 }
 
@@ -73,6 +75,7 @@ function buildOverloads(name: string, asMethod: boolean): Overload[] {
       varargsIntList: positionalCount === 1 && (params[0].baseType === 'int[]' || params[0].baseType === 'SymInt[]'),
       isFactory: names.has('pin_memory') && names.has('device'),
       numbersAsTensors: NUMBERS_AS_TENSORS.has(schema.name),
+      returnsNewTensor: schema.returns.length === 1 && schema.returns[0].baseType === 'Tensor' && !schema.returns[0].mutated,
     });
   }
   return overloads;
@@ -111,10 +114,14 @@ function convert(arg: SchemaArg, v: unknown, numbersAsTensors: boolean): unknown
   if (v === null) return arg.optional ? null : NO_MATCH;
   switch (arg.baseType) {
     case 'Tensor':
-      // A real handle is an object; anything else on a Tensor-looking object is a fake.
-      if (isTensor(v)) return typeof v._h === 'object' && v._h !== null ? v._h : NO_MATCH;
-      // The native layer turns a number into a wrapped-number tensor.
-      if (numbersAsTensors && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')) return v;
+      // A real handle is a number; anything else on a Tensor-looking object is a fake.
+      if (isTensor(v)) return typeof v._h === 'number' ? v._h : NO_MATCH;
+      // The native layer turns a number into a wrapped-number tensor. A plain number would read
+      // as a handle there, so it travels boxed.
+      if (numbersAsTensors) {
+        if (typeof v === 'number') return [v];
+        if (typeof v === 'boolean' || typeof v === 'bigint') return v;
+      }
       return NO_MATCH;
     case 'Scalar':
       return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? v : NO_MATCH;
@@ -180,7 +187,7 @@ function bind(overload: Overload, self: TensorLike | undefined, positional: unkn
   const slots: unknown[] = new Array(overload.schema.args.length);
   if (overload.selfSlot >= 0) {
     const handle = self!._h;
-    if (typeof handle !== 'object' || handle === null) return null; // not a real tensor
+    if (typeof handle !== 'number') return null; // not a real tensor
     slots[overload.selfSlot] = handle;
   }
   let given = positional;
@@ -213,23 +220,25 @@ function bind(overload: Overload, self: TensorLike | undefined, positional: unkn
 }
 
 /** Calls the op with the slots as separate arguments: a spread call costs an extra allocation on the hottest path. */
-function callNative(id: number, s: unknown[]): unknown {
+function callNative(id: number, owner: TensorLike | undefined, s: unknown[]): unknown {
   switch (s.length) {
-    case 1: return native.callOp(id, s[0]);
-    case 2: return native.callOp(id, s[0], s[1]);
-    case 3: return native.callOp(id, s[0], s[1], s[2]);
-    case 4: return native.callOp(id, s[0], s[1], s[2], s[3]);
-    case 5: return native.callOp(id, s[0], s[1], s[2], s[3], s[4]);
-    default: return native.callOp(id, ...s);
+    case 1: return native.callOp(id, owner, s[0]);
+    case 2: return native.callOp(id, owner, s[0], s[1]);
+    case 3: return native.callOp(id, owner, s[0], s[1], s[2]);
+    case 4: return native.callOp(id, owner, s[0], s[1], s[2], s[3]);
+    case 5: return native.callOp(id, owner, s[0], s[1], s[2], s[3], s[4]);
+    default: return native.callOp(id, owner, ...s);
   }
 }
 
-function wrapResult(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null) {
-    if (Array.isArray(value)) return value.map(wrapResult);
-    return new Tensor(value as Handle);
-  }
-  return value;
+/** Runs the op. A single new Tensor result goes into an object made here (native returns its handle); other results come back from native as they are. */
+function call(overload: Overload, id: number, slots: unknown[]): unknown {
+  if (!overload.returnsNewTensor) return callNative(id, undefined, slots);
+  const out = new Tensor();
+  const handle = callNative(id, out, slots);
+  if (typeof handle !== 'number') return handle; // null (an undefined tensor) or undefined (the op returned an argument)
+  (out as { _h: Handle })._h = handle as Handle;
+  return out;
 }
 
 function describeArg(v: unknown): string {
@@ -276,19 +285,18 @@ function invoke(label: string, overloads: Overload[], self: TensorLike | undefin
     const id = opIdOf(overload);
     let result: unknown;
     try {
-      result = callNative(id, slots);
+      result = call(overload, id, slots);
     } catch (e) {
       // GPU memory that only the GC can free: collect, empty the cache and retry once.
       if (!isCudaOutOfMemory(e)) throw e;
-      result = retryAfterCudaOom(() => callNative(id, slots), e);
+      result = retryAfterCudaOom(() => call(overload, id, slots), e);
     }
     if (result === undefined && overload.schema.returns.length === 1) {
       // In-place op: libtorch returned its first argument; hand back the caller's object.
       return overload.selfSlot === 0 ? self : positional[0];
     }
-    const wrapped = wrapResult(result);
-    if (options?.requires_grad === true && overload.isFactory) (wrapped as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
-    return wrapped;
+    if (options?.requires_grad === true && overload.isFactory) (result as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
+    return result;
   }
   throw noMatch(label, overloads, positional, options);
 }

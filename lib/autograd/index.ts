@@ -19,11 +19,10 @@ export function grad(
   const outs = asList(outputs, 'autograd.grad', 'outputs');
   const ins = asList(inputs, 'autograd.grad', 'inputs');
   const gradOutputs = options.grad_outputs == null ? outs.map(() => null) : Array.isArray(options.grad_outputs) ? options.grad_outputs : [options.grad_outputs];
-  const handles = native.autogradGrad(
+  return native.autogradGrad(
     outs.map((t) => t._h), ins.map((t) => t._h), gradOutputs.map((g) => (g ? g._h : null)),
     options.retain_graph, options.create_graph ?? false, options.allow_unused ?? false,
   );
-  return handles.map((h) => (h === null ? null : new Tensor(h)));
 }
 
 /** Python: `torch.autograd.backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None)`. */

@@ -1,6 +1,7 @@
 // The native half of torch.distributed (native/distributed.cpp): c10d stores, process
 // groups, work handles and the Reducer, as typed functions over opaque handles.
 import { native, type Handle } from '../_C.js';
+import type { Tensor } from '../tensor.js';
 import { TorchError } from '../errors.js';
 
 /** @internal An opaque c10d::Store handle. */
@@ -73,7 +74,7 @@ export interface DistributedNative {
   reducerBuckets(r: ReducerHandle): number[][];
   reducerRelease(r: ReducerHandle): void;
 
-  randpermWithSeed(n: number, seed: number | bigint): Handle;
+  randpermWithSeed(n: number, seed: number | bigint): Tensor;
 }
 
 /** @internal The distributed functions of the addon, or a clear error when this build has none. */

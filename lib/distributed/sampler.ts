@@ -3,7 +3,6 @@
 // seeded with seed + epoch, made natively from its own at::CPUGeneratorImpl, so the
 // indices are PyTorch's for the same seed and epoch and the global generator is untouched.
 import { ValueError, argumentError } from '../errors.js';
-import { Tensor } from '../tensor.js';
 import { datasetLength } from '../utils/data/dataset.js';
 import { Sampler, type Sized } from '../utils/data/sampler.js';
 import { distributedNative } from './_native.js';
@@ -80,7 +79,7 @@ export class DistributedSampler extends Sampler<number> {
     const n = datasetLength(this.dataset, 'DistributedSampler');
     let indices: number[];
     if (this.shuffle) {
-      const perm = new Tensor(distributedNative().randpermWithSeed(n, this.seed + this.epoch));
+      const perm = distributedNative().randpermWithSeed(n, this.seed + this.epoch);
       indices = Array.from(perm.toTypedArray() as BigInt64Array, Number);
       perm.dispose();
     } else {

@@ -2,7 +2,7 @@
 // traced) and running them. Mirrors torch/jit/_serialization.py (load) and the
 // RecursiveScriptModule of torch/jit/_script.py.
 import { existsSync, statSync } from 'node:fs';
-import { native, type Handle } from '../_C.js';
+import { native } from '../_C.js';
 import { Device, deviceString, type DeviceLike } from '../device.js';
 import { DType } from '../dtype.js';
 import { TorchError, ValueError, argumentError } from '../errors.js';
@@ -16,8 +16,8 @@ interface JitNative {
   jitLoad(path: string, device: string | undefined): ModuleHandle;
   jitRunMethod(h: ModuleHandle, name: string, args: unknown[]): unknown;
   jitMethodNames(h: ModuleHandle): string[];
-  jitNamedParameters(h: ModuleHandle, recurse: boolean): [string, Handle | null][];
-  jitNamedBuffers(h: ModuleHandle, recurse: boolean): [string, Handle | null][];
+  jitNamedParameters(h: ModuleHandle, recurse: boolean): [string, Tensor | null][];
+  jitNamedBuffers(h: ModuleHandle, recurse: boolean): [string, Tensor | null][];
   jitNamedChildren(h: ModuleHandle): [string, ModuleHandle][];
   jitOriginalName(h: ModuleHandle): string;
   jitTo(h: ModuleHandle, device: string, dtype?: number): void;
@@ -34,7 +34,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 function toNative(value: unknown, where: string): unknown {
-  if (value instanceof Tensor) return value._h;
+  if (value instanceof Tensor) return value;
   if (Array.isArray(value)) return value.map((v) => toNative(v, where));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
@@ -51,8 +51,7 @@ const MODULE_MARKER = '__torch_node_script_module__';
 function fromNative(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(fromNative);
-  // Handles are Externals: objects without a prototype.
-  if (Object.getPrototypeOf(value) === null) return new Tensor(value as Handle);
+  if (value instanceof Tensor) return value;
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   if (keys.length === 1 && keys[0] === MODULE_MARKER) return new ScriptModule(record[MODULE_MARKER] as ModuleHandle);
@@ -61,9 +60,9 @@ function fromNative(value: unknown): unknown {
   return out;
 }
 
-function namedTensors(pairs: [string, Handle | null][], prefix: string): [string, Tensor][] {
+function namedTensors(pairs: [string, Tensor | null][], prefix: string): [string, Tensor][] {
   const out: [string, Tensor][] = [];
-  for (const [name, h] of pairs) if (h !== null) out.push([prefix + name, new Tensor(h)]);
+  for (const [name, t] of pairs) if (t !== null) out.push([prefix + name, t]);
   return out;
 }
 

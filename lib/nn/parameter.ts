@@ -8,10 +8,10 @@ import { torch } from '../torch.js';
 
 let detachOp: number | undefined;
 
-/** A new native handle aliasing `data` without autograd history (Python's `Tensor._make_subclass(cls, data, ...)`). */
-function detachedAlias(data: Tensor): Handle {
+/** Gives `owner` a native tensor aliasing `data` without autograd history (Python's `Tensor._make_subclass(cls, data, ...)`). */
+function setDetachedAlias(owner: Tensor, data: Tensor): void {
   detachOp ??= native.findOp('aten::detach', '');
-  return native.callOp(detachOp, data._h) as Handle;
+  (owner as { _h: Handle })._h = native.callOp(detachOp, owner, data._h) as Handle;
 }
 
 /**
@@ -34,7 +34,8 @@ export class Parameter extends Tensor {
     if (data != null && !(data instanceof Tensor)) throw argumentError('nn.Parameter', 'data', 'a Tensor', data);
     if (typeof requires_grad !== 'boolean') throw argumentError('nn.Parameter', 'requires_grad', 'a boolean', requires_grad);
     const source = data ?? torch.empty(0);
-    super(detachedAlias(source));
+    super();
+    setDetachedAlias(this, source);
     if (data == null) source.dispose();
     keep(this);
     native.setRequiresGrad(this._h, requires_grad);
