@@ -122,6 +122,7 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
 
 // ---- small conversions -----------------------------------------------------
 int64_t toInt64(Napi::Env env, napi_value value, const char* what);
+int64_t toInt64(Napi::Env env, napi_value value, napi_valuetype type, const char* what);  // type already known
 Napi::Value fromInt64(Napi::Env env, int64_t value);
 std::vector<int64_t> toInt64List(Napi::Env env, napi_value value, const char* what);
 Napi::Array fromIntList(Napi::Env env, at::IntArrayRef values);

@@ -9,43 +9,65 @@ namespace torch_node {
 
 using at::indexing::TensorIndex;
 
-static c10::optional<int64_t> sliceBound(Napi::Env env, Napi::Value v, const char* what) {
-  if (v.IsNull() || v.IsUndefined()) return c10::nullopt;
-  return toInt64(env, v, what);
+// One napi_typeof per value: these run on every x.index(...), and each Node-API call costs
+// ~15-20 ns (a chain of Napi::Value::IsX() checks cost more than the select itself).
+static c10::optional<int64_t> sliceBound(Napi::Env env, napi_value slice, uint32_t i, const char* what) {
+  napi_value v;
+  napi_get_element(env, slice, i, &v);
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  if (type == napi_null || type == napi_undefined) return c10::nullopt;
+  return toInt64(env, v, type, what);
 }
 
 static std::vector<TensorIndex> toIndices(Napi::Env env, Napi::Value value) {
-  if (!value.IsArray()) throw ArgumentError("index: expected an array of indices");
-  Napi::Array items = value.As<Napi::Array>();
+  bool isArray = false;
+  napi_is_array(env, value, &isArray);
+  if (!isArray) throw ArgumentError("index: expected an array of indices");
+  uint32_t length = 0;
+  napi_get_array_length(env, value, &length);
   std::vector<TensorIndex> indices;
-  indices.reserve(items.Length());
-  for (uint32_t i = 0; i < items.Length(); i++) {
-    Napi::Value item = items.Get(i);
-    if (item.IsNumber() || item.IsBigInt()) {
-      indices.emplace_back(toInt64(env, item, "index"));
-    } else if (item.IsNull() || item.IsUndefined()) {
-      indices.emplace_back(at::indexing::None);
-    } else if (item.IsString()) {
-      if (item.As<Napi::String>().Utf8Value() != "...") throw ArgumentError("index: unexpected string index (slices are parsed in JS)");
-      indices.emplace_back(at::indexing::Ellipsis);
-    } else if (item.IsBoolean()) {
-      indices.emplace_back(item.As<Napi::Boolean>().Value());
-    } else if (item.IsTypedArray()) {
+  indices.reserve(length);
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value item;
+    napi_get_element(env, value, i, &item);
+    napi_valuetype type;
+    napi_typeof(env, item, &type);
+    switch (type) {
+      case napi_number:
+      case napi_bigint: indices.emplace_back(toInt64(env, item, type, "index")); continue;
+      case napi_null:
+      case napi_undefined: indices.emplace_back(at::indexing::None); continue;
+      case napi_string:
+        if (Napi::String(env, item).Utf8Value() != "...") throw ArgumentError("index: unexpected string index (slices are parsed in JS)");
+        indices.emplace_back(at::indexing::Ellipsis);
+        continue;
+      case napi_boolean: indices.emplace_back(Napi::Boolean(env, item).Value()); continue;
+      case napi_object: break;
+      default: throw ArgumentError("index: unsupported index value");
+    }
+    bool isSlice = false;
+    napi_is_array(env, item, &isSlice);
+    if (isSlice) {
+      // [start, stop, step], null for an omitted bound.
+      auto start = sliceBound(env, item, 0, "slice start");
+      auto stop = sliceBound(env, item, 1, "slice stop");
+      auto step = sliceBound(env, item, 2, "slice step");
+      indices.emplace_back(at::indexing::Slice(start, stop, step));
+      continue;
+    }
+    bool isTypedArray = false;
+    napi_is_typedarray(env, item, &isTypedArray);
+    if (isTypedArray) {
       // An int array index (Python: x[[0, 2]]) arrives as a Float64Array of integers.
-      Napi::TypedArray array = item.As<Napi::TypedArray>();
+      Napi::TypedArray array(env, item);
       if (array.TypedArrayType() != napi_float64_array) throw ArgumentError("index: int array indices must arrive as a Float64Array");
       auto* data = reinterpret_cast<double*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
       std::vector<int64_t> values(data, data + array.ElementLength());
       indices.emplace_back(at::tensor(values, at::kLong));
-    } else if (item.IsArray()) {
-      Napi::Array slice = item.As<Napi::Array>();
-      auto start = sliceBound(env, slice.Get(0u), "slice start");
-      auto stop = sliceBound(env, slice.Get(1u), "slice stop");
-      auto step = sliceBound(env, slice.Get(2u), "slice step");
-      indices.emplace_back(at::indexing::Slice(start, stop, step));
-    } else {
-      indices.emplace_back(unwrapTensorObject(env, item, "index"));
+      continue;
     }
+    indices.emplace_back(unwrapTensorObject(env, item, "index"));
   }
   return indices;
 }

@@ -225,6 +225,10 @@ static Napi::Value isSameTensor(const Napi::CallbackInfo& info) {
 int64_t toInt64(Napi::Env env, napi_value value, const char* what) {
   napi_valuetype type;
   napi_typeof(env, value, &type);
+  return toInt64(env, value, type, what);
+}
+
+int64_t toInt64(Napi::Env env, napi_value value, napi_valuetype type, const char* what) {
   if (type == napi_number) {
     double d = Napi::Number(env, value).DoubleValue();
     if (!std::isfinite(d) || std::floor(d) != d) {
