@@ -11,6 +11,8 @@ export type Handle = number & { readonly __handle: unique symbol };
 
 export interface NativeAddon {
   setErrorClasses(classes: Record<string, Function>): void;
+  /** [mmap threshold, trim threshold] that the addon gave glibc at load, or null (native/addon.cpp). */
+  mallocTuning(): [number, number] | null;
   // tensor handles
   setTensorClass(cls: Function, factory: (h: Handle) => Tensor): void;
   dispose(h: Handle): void;

@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import torch, { Tensor } from '../lib/index.js';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { settle } from './_util.js';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { native } from '../lib/_C.js';
 
 const live = () => torch.liveTensorCount();
 const rssMB = () => process.memoryUsage().rss / 2 ** 20;
@@ -409,5 +412,51 @@ describe('tensor handles', () => {
     expect(i.mul(2n as never).dtype).toBe(torch.int64);
     // A number is never read as a handle, even one that equals a live tensor's handle.
     expect(i.add(i._h).tolist()).toEqual([1 + i._h, 2 + i._h]);
+  });
+});
+
+describe("glibc's heap thresholds (native/addon.cpp)", () => {
+  const glibc = Boolean((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
+  const root = join(import.meta.dirname, '..');
+  // Runs `body` in a fresh process (the thresholds are set once, when the addon loads).
+  const inChild = (body: string, env: Record<string, string>) => {
+    const script = ["const torch = (await import('./lib/index.ts')).default;", "const { native } = await import('./lib/_C.ts');", body].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  };
+
+  it.skipIf(!glibc)('are set at load, unless the user set glibc\'s own or opted out', () => {
+    expect(native.mallocTuning()).toEqual([32 * 2 ** 20, 64 * 2 ** 20]);
+    expect(inChild('console.log(JSON.stringify(native.mallocTuning()));', { TORCH_NODE_MALLOC_TUNING: '0' })).toBeNull();
+    expect(inChild('console.log(JSON.stringify(native.mallocTuning()));', { MALLOC_TRIM_THRESHOLD_: '1000000' })).toBeNull();
+  });
+
+  // A tidy training step of the book's CNN (batch 8) allocates ~4 MB of activations and
+  // gradients and frees them at its end. With glibc's defaults the freed heap top goes back to
+  // the OS and the next step faults the pages in again (~1,000 page faults a step here); with
+  // the thresholds set, the pages stay.
+  it.skipIf(!glibc)('keep a tidy training loop from faulting its memory back in on every step', () => {
+    const loop = [
+      "const { F, optim } = await import('./lib/index.ts');",
+      "const { CNN } = await import('./examples/book/cnn.ts');",
+      'torch.manual_seed(0);',
+      'const model = new CNN();',
+      'const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });',
+      'const x = torch.randn(8, 3, 32, 32);',
+      'const y = torch.randint(0, 10, [8]);',
+      'const step = () => torch.tidy(() => { opt.zero_grad(); F.cross_entropy(model.forward(x), y).backward(); opt.step(); });',
+      'for (let i = 0; i < 5; i++) step();',
+      'const before = process.resourceUsage().minorPageFault;',
+      'for (let i = 0; i < 60; i++) step();',
+      'console.log(JSON.stringify(process.resourceUsage().minorPageFault - before));',
+    ].join('\n');
+    const tuned = inChild(loop, {}) as number;
+    const untuned = inChild(loop, { TORCH_NODE_MALLOC_TUNING: '0' }) as number;
+    expect(untuned).toBeGreaterThan(10_000);
+    expect(tuned).toBeLessThan(untuned / 4);
   });
 });
