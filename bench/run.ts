@@ -5,11 +5,13 @@
 // bench/results.json. Both sides use the same thread count (BENCH_THREADS, default 1).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
 const option = (name: string, fallback: string) => {
@@ -44,6 +46,29 @@ function findPython(): string | null {
 const python = findPython();
 const pythonTorch = python ? execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : null;
 
+/** The .ts files under `dir`, recursively (declaration files excluded). */
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return tsFiles(path);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/**
+ * The torch-node side runs as compiled JavaScript, as the package ships, not under tsx: tsx is a
+ * development loader and would add its own ~33 MiB to the memory case (compiled, a process starts
+ * at 213 MiB; Python with torch at 224 MiB). esbuild transpiles file by file, as tsx does, into
+ * build/bench-js; lib/_C.ts still finds the addon from there (it looks for the package root).
+ */
+function compileCases(): string {
+  const outdir = join(root, 'build', 'bench-js');
+  const entryPoints = [join(here, 'cases.ts'), ...tsFiles(join(root, 'lib')), ...tsFiles(join(root, 'examples', 'book'))];
+  buildSync({ entryPoints, outdir, outbase: root, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+  return join(outdir, 'bench', 'cases.js');
+}
+const compiledCases = compileCases();
+
 interface Sample { value: number; unit: string; per?: number }
 
 function runSide(command: string, argv: string[]): Sample {
@@ -67,7 +92,7 @@ for (const name of cases) {
   const row: Row = { case: name, unit: '', torch_node: [], pytorch: [] };
   try {
     for (let r = 0; r < reps; r++) {
-      const ours = runSide(process.execPath, ['--import', 'tsx', join(here, 'cases.ts'), name, String(seconds)]);
+      const ours = runSide(process.execPath, [compiledCases, name, String(seconds)]);
       row.unit = ours.unit;
       row.per = ours.per;
       row.torch_node.push(ours.value);
