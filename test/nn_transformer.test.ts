@@ -128,7 +128,17 @@ interface LayerCase {
   grad_out: TensorFixture;
   grads: GradsFixture;
 }
-const layerFx = loadFixture<{ cases: LayerCase[] }>('nn_transformer_layers.json');
+/** Eval-mode forwards; Python counted its calls of the fused torch._transformer_encoder_layer_fwd. */
+interface FastCase {
+  name: string;
+  module: string;
+  src: TensorFixture;
+  masks: Record<string, TensorFixture>;
+  grad: boolean;
+  out: TensorFixture;
+  fused_calls: number;
+}
+const layerFx = loadFixture<{ cases: LayerCase[]; fast_cases: FastCase[] }>('nn_transformer_layers.json');
 
 /** Bit-for-bit equality with a fixture (float32 values are written with enough digits to give each one back exactly). */
 function expectExact(actual: Tensor, f: TensorFixture): void {
@@ -281,6 +291,29 @@ describe('Transformer modules forward/backward equal PyTorch', () => {
     expect(new TransformerEncoderLayer(8, 2, 16, { activation: 'gelu' }).activation_relu_or_gelu).toBe(2);
     expect(new TransformerEncoderLayer(8, 2, 16, { activation: F.relu }).activation_relu_or_gelu).toBe(1);
   });
+});
+
+describe('eval mode without autograd takes the fused encoder-layer fast path where PyTorch does', () => {
+  const torchFns = torch as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const c of layerFx.fast_cases) {
+    it(`${c.name}: ${c.fused_calls} fused call(s), output equals PyTorch's`, () => {
+      const m = withFixtureWeights(c.module);
+      m.eval();
+      const fused = torchFns._transformer_encoder_layer_fwd;
+      let calls = 0;
+      torchFns._transformer_encoder_layer_fwd = (...a: unknown[]) => {
+        calls++;
+        return fused(...a);
+      };
+      try {
+        const out = torch.set_grad_enabled(c.grad, () => m.forward(fromFixture(c.src), masksOf(c.masks)) as Tensor);
+        expectTensor(out, c.out, OUT_TOL);
+      } finally {
+        torchFns._transformer_encoder_layer_fwd = fused;
+      }
+      expect(calls).toBe(c.fused_calls);
+    });
+  }
 });
 
 // ---- errors ------------------------------------------------------------------------------------------

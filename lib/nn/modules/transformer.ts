@@ -1,11 +1,11 @@
 // Transformer, TransformerEncoder, TransformerDecoder, TransformerEncoderLayer and
 // TransformerDecoderLayer (torch/nn/modules/transformer.py, PyTorch 1.13).
 //
-// PyTorch 1.13 switches to fused kernels (torch._transformer_encoder_layer_fwd, nested tensors
-// for padded batches) in eval mode without autograd. Those are optimisations; this port always
-// runs the math path, the one PyTorch itself runs whenever gradients are recorded. (With a
-// src_key_padding_mask the nested-tensor path also writes zeros at padded positions of the
-// encoder output before the final norm; the math path leaves them computed.)
+// In eval mode without autograd, TransformerEncoderLayer takes PyTorch 1.13's fused fast path
+// (torch._transformer_encoder_layer_fwd) under the same conditions as Python. The nested-tensor
+// path of TransformerEncoder for padded batches is not ported: with a src_key_padding_mask Python
+// also writes zeros at padded positions of the encoder output before the final norm; here they
+// stay computed.
 import { isPlainObject } from '../../_args.js';
 import { bool as torchBool } from '../../dtype.js';
 import type { DeviceLike } from '../../device.js';
@@ -235,6 +235,17 @@ export class TransformerEncoderLayer extends Module {
     const src_mask = checkOptionalTensor('TransformerEncoderLayer.forward', 'src_mask', a.src_mask);
     const src_key_padding_mask = checkOptionalTensor('TransformerEncoderLayer.forward', 'src_key_padding_mask', a.src_key_padding_mask);
     checkKeyPaddingMaskDtype(src_key_padding_mask);
+    if (this._canTakeFastPath(src, src_mask)) {
+      const attn = this.self_attn;
+      return torch._transformer_encoder_layer_fwd(
+        src, attn.embed_dim, attn.num_heads, attn.in_proj_weight!, attn.in_proj_bias!, attn.out_proj.weight, attn.out_proj.bias!,
+        this.activation_relu_or_gelu === 2, this.norm_first, this.norm1.eps,
+        this.norm1.weight!, this.norm1.bias!, this.norm2.weight!, this.norm2.bias!,
+        this.linear1.weight, this.linear1.bias!, this.linear2.weight, this.linear2.bias!,
+        // (src_mask is null here: it rules out the fast path, as in Python)
+        src_key_padding_mask, { mask_type: src_key_padding_mask !== null ? 1 : null },
+      );
+    }
     // see Fig. 1 of https://arxiv.org/pdf/2002.04745v1.pdf
     let x = src;
     if (this.norm_first) {
@@ -245,6 +256,18 @@ export class TransformerEncoderLayer extends Module {
       x = this.norm2.forward(x.add(this._ff_block(x)));
     }
     return x;
+  }
+
+  /** Python's `why_not_sparsity_fast_path` checks, in its order: eval mode, no autograd to record, batch_first, ... */
+  _canTakeFastPath(src: Tensor, src_mask: Tensor | null): boolean {
+    const attn = this.self_attn;
+    if (src.dim() !== 3 || this.training || !attn.batch_first || !attn._qkv_same_embed_dim || this.activation_relu_or_gelu === 0) return false;
+    if (this.norm1.eps !== this.norm2.eps || src_mask !== null || attn.num_heads % 2 === 1 || torch.is_autocast_enabled()) return false;
+    const tensors = [src, attn.in_proj_weight!, attn.in_proj_bias, attn.out_proj.weight, attn.out_proj.bias, this.norm1.weight, this.norm1.bias,
+      this.norm2.weight, this.norm2.bias, this.linear1.weight, this.linear1.bias, this.linear2.weight, this.linear2.bias];
+    // Python passes these as they are; missing ones (bias=False layers) cannot go to the fused op.
+    if (tensors.some((t) => t === null || (t.device.type !== 'cpu' && t.device.type !== 'cuda'))) return false;
+    return !(torch.is_grad_enabled() && tensors.some((t) => t!.requires_grad));
   }
 
   /** Self-attention block. */
