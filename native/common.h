@@ -128,6 +128,25 @@ std::vector<int64_t> toInt64List(Napi::Env env, napi_value value, const char* wh
 Napi::Array fromIntList(Napi::Env env, at::IntArrayRef values);
 Napi::Value fromScalar(Napi::Env env, const at::Scalar& scalar);
 
+// Calls fn(element, type) for each element of the JS array `array`, with one napi_typeof each
+// (these walks run on hot paths: op arguments, indices). False when `array` is not an array.
+template <typename Fn>
+bool forEachElement(Napi::Env env, napi_value array, Fn fn) {
+  bool isArray = false;
+  napi_is_array(env, array, &isArray);
+  if (!isArray) return false;
+  uint32_t length = 0;
+  napi_get_array_length(env, array, &length);
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value element;
+    napi_get_element(env, array, i, &element);
+    napi_valuetype type;
+    napi_typeof(env, element, &type);
+    fn(element, type);
+  }
+  return true;
+}
+
 // ---- module init per area --------------------------------------------------
 void initTensorHandles(Napi::Env env, Napi::Object exports);
 void initDispatch(Napi::Env env, Napi::Object exports);

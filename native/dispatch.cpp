@@ -130,20 +130,8 @@ static c10::IValue scalarValue(Napi::Env env, napi_value v, napi_valuetype type,
 
 template <typename T, typename Convert>
 static c10::List<T> listOf(Napi::Env env, napi_value v, Convert convert, const OpPlan& plan, const ArgPlan& arg, const char* expected) {
-  bool isArray = false;
-  napi_is_array(env, v, &isArray);
-  if (!isArray) badArgument(plan, arg, expected);
-  uint32_t length;
-  napi_get_array_length(env, v, &length);
   c10::List<T> list;
-  list.reserve(length);
-  for (uint32_t i = 0; i < length; i++) {
-    napi_value element;
-    napi_get_element(env, v, i, &element);
-    napi_valuetype type;
-    napi_typeof(env, element, &type);
-    list.push_back(convert(element, type));
-  }
+  if (!forEachElement(env, v, [&](napi_value element, napi_valuetype type) { list.push_back(convert(element, type)); })) badArgument(plan, arg, expected);
   return list;
 }
 

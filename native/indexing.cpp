@@ -21,28 +21,18 @@ static c10::optional<int64_t> sliceBound(Napi::Env env, napi_value slice, uint32
 }
 
 static std::vector<TensorIndex> toIndices(Napi::Env env, Napi::Value value) {
-  bool isArray = false;
-  napi_is_array(env, value, &isArray);
-  if (!isArray) throw ArgumentError("index: expected an array of indices");
-  uint32_t length = 0;
-  napi_get_array_length(env, value, &length);
   std::vector<TensorIndex> indices;
-  indices.reserve(length);
-  for (uint32_t i = 0; i < length; i++) {
-    napi_value item;
-    napi_get_element(env, value, i, &item);
-    napi_valuetype type;
-    napi_typeof(env, item, &type);
+  bool isArray = forEachElement(env, value, [&](napi_value item, napi_valuetype type) {
     switch (type) {
       case napi_number:
-      case napi_bigint: indices.emplace_back(toInt64(env, item, type, "index")); continue;
+      case napi_bigint: indices.emplace_back(toInt64(env, item, type, "index")); return;
       case napi_null:
-      case napi_undefined: indices.emplace_back(at::indexing::None); continue;
+      case napi_undefined: indices.emplace_back(at::indexing::None); return;
       case napi_string:
         if (Napi::String(env, item).Utf8Value() != "...") throw ArgumentError("index: unexpected string index (slices are parsed in JS)");
         indices.emplace_back(at::indexing::Ellipsis);
-        continue;
-      case napi_boolean: indices.emplace_back(Napi::Boolean(env, item).Value()); continue;
+        return;
+      case napi_boolean: indices.emplace_back(Napi::Boolean(env, item).Value()); return;
       case napi_object: break;
       default: throw ArgumentError("index: unsupported index value");
     }
@@ -54,7 +44,7 @@ static std::vector<TensorIndex> toIndices(Napi::Env env, Napi::Value value) {
       auto stop = sliceBound(env, item, 1, "slice stop");
       auto step = sliceBound(env, item, 2, "slice step");
       indices.emplace_back(at::indexing::Slice(start, stop, step));
-      continue;
+      return;
     }
     bool isTypedArray = false;
     napi_is_typedarray(env, item, &isTypedArray);
@@ -65,10 +55,11 @@ static std::vector<TensorIndex> toIndices(Napi::Env env, Napi::Value value) {
       auto* data = reinterpret_cast<double*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
       std::vector<int64_t> values(data, data + array.ElementLength());
       indices.emplace_back(at::tensor(values, at::kLong));
-      continue;
+      return;
     }
     indices.emplace_back(unwrapTensorObject(env, item, "index"));
-  }
+  });
+  if (!isArray) throw ArgumentError("index: expected an array of indices");
   return indices;
 }
 
