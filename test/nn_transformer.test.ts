@@ -115,7 +115,37 @@ interface MhaCase {
   grad_weights: TensorFixture | null;
   grads: GradsFixture;
 }
-const mhaFx = loadFixture<{ cases: MhaCase[] }>('nn_transformer_mha.json');
+/** Eval-mode self-attention; Python counted its calls of the fused torch._native_multi_head_attention. */
+interface MhaFastCase {
+  name: string;
+  module: string;
+  query: TensorFixture;
+  key: TensorFixture;
+  self_attention: boolean;
+  grad: boolean;
+  masks: Record<string, TensorFixture>;
+  options: Record<string, boolean>;
+  out: TensorFixture;
+  weights: TensorFixture | null;
+  fused_calls: number;
+}
+const mhaFx = loadFixture<{ cases: MhaCase[]; fast_cases: MhaFastCase[] }>('nn_transformer_mha.json');
+
+/** Runs fn with torch.<name> wrapped to count its calls; returns fn's result and the count. */
+function countingCalls<T>(name: string, fn: () => T): [T, number] {
+  const torchFns = torch as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const fused = torchFns[name];
+  let calls = 0;
+  torchFns[name] = (...a: unknown[]) => {
+    calls++;
+    return fused(...a);
+  };
+  try {
+    return [fn(), calls];
+  } finally {
+    torchFns[name] = fused;
+  }
+}
 
 interface LayerCase {
   name: string;
@@ -294,23 +324,32 @@ describe('Transformer modules forward/backward equal PyTorch', () => {
 });
 
 describe('eval mode without autograd takes the fused encoder-layer fast path where PyTorch does', () => {
-  const torchFns = torch as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const c of layerFx.fast_cases) {
     it(`${c.name}: ${c.fused_calls} fused call(s), output equals PyTorch's`, () => {
       const m = withFixtureWeights(c.module);
       m.eval();
-      const fused = torchFns._transformer_encoder_layer_fwd;
-      let calls = 0;
-      torchFns._transformer_encoder_layer_fwd = (...a: unknown[]) => {
-        calls++;
-        return fused(...a);
-      };
-      try {
-        const out = torch.set_grad_enabled(c.grad, () => m.forward(fromFixture(c.src), masksOf(c.masks)) as Tensor);
-        expectTensor(out, c.out, OUT_TOL);
-      } finally {
-        torchFns._transformer_encoder_layer_fwd = fused;
-      }
+      const [out, calls] = countingCalls('_transformer_encoder_layer_fwd', () =>
+        torch.set_grad_enabled(c.grad, () => m.forward(fromFixture(c.src), masksOf(c.masks)) as Tensor),
+      );
+      expectTensor(out, c.out, OUT_TOL);
+      expect(calls).toBe(c.fused_calls);
+    });
+  }
+});
+
+describe('eval mode without autograd takes the fused self-attention fast path where PyTorch does', () => {
+  for (const c of mhaFx.fast_cases) {
+    it(`${c.name}: ${c.fused_calls} fused call(s), output and weights equal PyTorch's`, () => {
+      const m = withFixtureWeights(c.module) as MultiheadAttention;
+      m.eval();
+      const query = fromFixture(c.query);
+      const key = c.self_attention ? query : fromFixture(c.key);
+      const [[out, weights], calls] = countingCalls('_native_multi_head_attention', () =>
+        torch.set_grad_enabled(c.grad, () => m.forward(query, key, key, { ...masksOf(c.masks), ...c.options })),
+      );
+      expectTensor(out, c.out, OUT_TOL);
+      if (c.weights === null) expect(weights).toBeNull();
+      else expectTensor(weights!, c.weights, OUT_TOL);
       expect(calls).toBe(c.fused_calls);
     });
   }

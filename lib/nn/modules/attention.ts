@@ -2,9 +2,9 @@
 // uses for its output projection (torch/nn/modules/linear.py). The computation itself is
 // F.multi_head_attention_forward (lib/nn/functional.ts), as in Python.
 //
-// PyTorch 1.13's forward() takes a fused "fast path" (torch._native_multi_head_attention) in
-// eval mode without autograd; it is an optimisation only, so this port always takes the math
-// path, which is what PyTorch computes whenever gradients are recorded.
+// As in PyTorch 1.13, batched self-attention in eval mode without autograd takes the fused "fast
+// path" (torch._native_multi_head_attention) under Python's conditions; everything else takes the
+// math path, which is what PyTorch computes whenever gradients are recorded.
 import { ValueError } from '../../errors.js';
 import { bool as torchBool } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
@@ -169,6 +169,19 @@ export class MultiheadAttention extends Module {
    *
    * Returns `[attn_output, attn_output_weights]`, the weights null unless need_weights.
    */
+  /** Python's `why_not_fast_path` checks: batched self-attention (one tensor for query, key and value) in eval mode, nothing autograd must record, ... */
+  _canTakeFastPath(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | null): boolean {
+    if (query.dim() !== 3 || query !== key || key !== value) return false;
+    if (this.in_proj_bias !== null && query.dtype !== this.in_proj_bias.dtype) return false;
+    if (this.in_proj_weight !== null && query.dtype !== this.in_proj_weight.dtype) return false;
+    if (this.training || !this.batch_first || this.bias_k !== null || this.bias_v !== null || this.dropout || this.add_zero_attn) return false;
+    if (!this._qkv_same_embed_dim || attn_mask !== null || this.num_heads % 2 === 1 || torch.is_autocast_enabled()) return false;
+    const tensors = [query, this.in_proj_weight, this.in_proj_bias, this.out_proj.weight, this.out_proj.bias];
+    // Python would pass a missing bias (bias=False) to the fused op as None, which its schema does not take.
+    if (tensors.some((t) => t === null || (t.device.type !== 'cpu' && t.device.type !== 'cuda'))) return false;
+    return !(torch.is_grad_enabled() && tensors.some((t) => t!.requires_grad));
+  }
+
   override forward(query: Tensor, key: Tensor, value: Tensor, ...args: MultiheadAttentionForwardArgs): [Tensor, Tensor | null] {
     const a = MHA_FORWARD.parse(args);
     const where = 'MultiheadAttention.forward';
@@ -179,6 +192,15 @@ export class MultiheadAttention extends Module {
     const is_batched = query.dim() === 3;
     if (key_padding_mask !== null && key_padding_mask.dtype !== torchBool && !key_padding_mask.is_floating_point()) {
       throw new ValueError('only bool and floating types of key_padding_mask are supported');
+    }
+    if (this._canTakeFastPath(query, key, value, attn_mask)) {
+      // PyTorch 1.13's fused self-attention, under Python's conditions.
+      const [out, weights] = torch._native_multi_head_attention(
+        query, key, value, this.embed_dim, this.num_heads, this.in_proj_weight!, this.in_proj_bias!,
+        this.out_proj.weight, this.out_proj.bias!, key_padding_mask,
+        { need_weights, average_attn_weights, mask_type: key_padding_mask !== null ? 1 : null },
+      ) as unknown as [Tensor, Tensor | null];
+      return [out, need_weights ? weights : null];
     }
 
     if (this.batch_first && is_batched) {
