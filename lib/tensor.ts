@@ -130,6 +130,12 @@ export class Tensor {
     trackTensor(this);
   }
 
+  /** @internal Takes the handle that a native call returned after filling this new object (callOp's owner). */
+  _own(handle: Handle): this {
+    (this as { _h: Handle })._h = handle;
+    return this;
+  }
+
   // ---- metadata ---------------------------------------------------------------
   /** The sizes of each dimension (Python: `x.shape`, a torch.Size; here a number[]). */
   get shape(): number[] {
@@ -275,8 +281,7 @@ export class Tensor {
   /** Python's `x[...]`: `x.index(':', -1)` is `x[:, -1]`, `x.index('...', null, '1:3')` is `x[..., None, 1:3]`. */
   index(...indices: IndexSpec[]): Tensor {
     const out = new Tensor();
-    (out as { _h: Handle })._h = native.index(this._h, indices.map(parseIndex), out);
-    return out;
+    return out._own(native.index(this._h, indices.map(parseIndex), out));
   }
   /**
    * Python's `x[indices] = values`, in place. `indices` holds index specs as for index();
@@ -362,8 +367,8 @@ export class Tensor {
 
 registerTensorClass(Tensor);
 registerTrackedClass(Tensor);
-// Native code makes the Tensor for each result it returns (outside callOp's fast path) with this.
-native.setTensorClass(Tensor, (h) => new Tensor(h));
+// Native code makes the Tensor for each result it returns (outside callOp's fast path) with `new Tensor(handle)`.
+native.setTensorClass(Tensor);
 
 // Generated ATen methods go onto the prototype unless written by hand above.
 import { generatedNames, makeMethod } from './_ops/dispatch.js';

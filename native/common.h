@@ -47,7 +47,9 @@ class TensorTable {
  public:
   static constexpr uint32_t kChunkBits = 12;
   static constexpr uint32_t kChunkSize = 1u << kChunkBits;
-  static constexpr uint32_t kGenerationMask = 0xff;  // the low 8 bits of a handle
+  // handle = index << kGenerationBits | generation (see handleOf in tensor_handle.cpp)
+  static constexpr uint32_t kGenerationBits = 8;
+  static constexpr uint32_t kGenerationMask = (1u << kGenerationBits) - 1;
   uint32_t allocate();
   void free(uint32_t index);
   TensorEntry* find(uint32_t index) {
@@ -77,8 +79,7 @@ struct InstanceData {
   int64_t unreportedBytes = 0;  // change not yet passed to V8 (see reportBytes)
   std::vector<OpPlan> opPlans;  // op ids handed to JS index into this
   TensorTable tensors;
-  Napi::FunctionReference tensorFactory;  // (handle) => new Tensor(handle), from lib/tensor.ts
-  Napi::FunctionReference tensorClass;
+  Napi::FunctionReference tensorClass;  // lib/tensor.ts's Tensor: native results are `new Tensor(handle)`
 };
 
 inline InstanceData& instance(Napi::Env env) { return *env.GetInstanceData<InstanceData>(); }

@@ -187,12 +187,8 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
     }
     return object;
   }
-  if (v.isObject() && v.toObjectRef().type()->is_module()) {
-    // Tagged so that JS tells a module apart from a tensor handle.
-    auto marker = Napi::Object::New(env);
-    marker.Set("__torch_node_script_module__", wrapModule(env, torch::jit::Module(v.toObject())));
-    return marker;
-  }
+  // A module handle is an External (no prototype), which JS tells apart from a Dict (a plain object).
+  if (v.isObject() && v.toObjectRef().type()->is_module()) return wrapModule(env, torch::jit::Module(v.toObject()));
   throw std::runtime_error("a TorchScript result of type " + v.type()->str() + " cannot be returned to JavaScript");
 }
 
@@ -247,17 +243,23 @@ Napi::Value jitMethodNames(const Napi::CallbackInfo& info) {
   return names;
 }
 
-template <typename NamedList>
-Napi::Value namedTensors(Napi::Env env, const NamedList& list) {
+// [[name, wrap(value)], ...] for a module's named parameters, buffers or children.
+template <typename NamedList, typename Wrap>
+Napi::Value namedPairs(Napi::Env env, const NamedList& list, Wrap wrap) {
   auto out = Napi::Array::New(env);
   uint32_t i = 0;
   for (const auto& item : list) {
     auto pair = Napi::Array::New(env, 2);
     pair.Set(0u, Napi::String::New(env, item.name));
-    pair.Set(1u, item.value.defined() ? wrapTensor(env, item.value) : env.Null());
+    pair.Set(1u, wrap(item.value));
     out.Set(i++, pair);
   }
   return out;
+}
+
+template <typename NamedList>
+Napi::Value namedTensors(Napi::Env env, const NamedList& list) {
+  return namedPairs(env, list, [&](const at::Tensor& t) { return wrapTensor(env, t); });  // null when undefined
 }
 
 bool recurseArg(const Napi::CallbackInfo& info) { return info.Length() < 2 || !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value(); }
@@ -273,15 +275,7 @@ Napi::Value jitNamedBuffers(const Napi::CallbackInfo& info) {
 // jitNamedChildren(handle) -> [[name, module handle], ...]
 Napi::Value jitNamedChildren(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto out = Napi::Array::New(env);
-  uint32_t i = 0;
-  for (const auto& child : unwrapModule(env, info[0]).named_children()) {
-    auto pair = Napi::Array::New(env, 2);
-    pair.Set(0u, Napi::String::New(env, child.name));
-    pair.Set(1u, wrapModule(env, child.value));
-    out.Set(i++, pair);
-  }
-  return out;
+  return namedPairs(env, unwrapModule(env, info[0]).named_children(), [&](const torch::jit::Module& m) { return wrapModule(env, m); });
 }
 
 // The Python class name the module was scripted from (RecursiveScriptModule's original_name).

@@ -61,8 +61,9 @@ void TensorTable::free(uint32_t index) {
 
 // handle = index * 256 + generation: exact as a JS number, and a small integer (a Smi, which V8
 // stores without allocating) for the first four million slots.
-static double handleOf(uint32_t index, uint32_t generation) {
-  return static_cast<double>((static_cast<uint64_t>(index) << 8) | generation);
+static Napi::Value handleOf(Napi::Env env, uint32_t index) {
+  uint64_t generation = instance(env).tensors.find(index)->generation;
+  return Napi::Number::New(env, static_cast<double>((static_cast<uint64_t>(index) << TensorTable::kGenerationBits) | generation));
 }
 
 static uint32_t store(Napi::Env env, at::Tensor tensor) {
@@ -85,19 +86,16 @@ static void release(Napi::Env env, TensorEntry* entry) {
   entry->reportedBytes = 0;
 }
 
-// Runs during garbage collection (a basic finalizer): it must not touch JS values.
-static void finalizeEntry(napi_env env, void* raw, void*) {
-  auto index = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(raw));
-  auto& data = instance(Napi::Env(env));
-  release(Napi::Env(env), data.tensors.find(index));
-  data.tensors.free(index);
-}
-
-// Frees a slot that never got an owner (the owner could not be made).
+// Frees a slot: when its owner is collected, or when it never got one (the owner could not be made).
 static void discard(Napi::Env env, uint32_t index) {
   auto& data = instance(env);
   release(env, data.tensors.find(index));
   data.tensors.free(index);
+}
+
+// Runs during garbage collection (a basic finalizer): it must not touch JS values.
+static void finalizeEntry(napi_env env, void* raw, void*) {
+  discard(Napi::Env(env), static_cast<uint32_t>(reinterpret_cast<uintptr_t>(raw)));
 }
 
 static void attach(Napi::Env env, napi_value owner, uint32_t index) {
@@ -111,19 +109,19 @@ Napi::Value wrapTensorInto(Napi::Env env, at::Tensor tensor, napi_value owner) {
   if (!tensor.defined()) return env.Null();
   uint32_t index = store(env, std::move(tensor));
   attach(env, owner, index);
-  return Napi::Number::New(env, handleOf(index, instance(env).tensors.find(index)->generation));
+  return handleOf(env, index);
 }
 
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
   auto& data = instance(env);
-  if (data.tensorFactory.IsEmpty()) throw std::runtime_error("torch-node: lib/tensor.ts has not registered the Tensor class");
+  if (data.tensorClass.IsEmpty()) throw std::runtime_error("torch-node: lib/tensor.ts has not registered the Tensor class");
   uint32_t index = store(env, std::move(tensor));
-  napi_value handle = Napi::Number::New(env, handleOf(index, data.tensors.find(index)->generation));
+  napi_value handle = handleOf(env, index);
   napi_value object;
-  if (napi_call_function(env, env.Undefined(), data.tensorFactory.Value(), 1, &handle, &object) != napi_ok) {
+  if (napi_new_instance(env, data.tensorClass.Value(), 1, &handle, &object) != napi_ok) {
     discard(env, index);
-    throw Napi::Error::New(env);  // the factory's own exception, still pending
+    throw Napi::Error::New(env);  // the constructor's own exception, still pending
   }
   attach(env, object, index);
   return Napi::Value(env, object);
@@ -133,10 +131,11 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
 static TensorEntry* entryOf(Napi::Env env, napi_value value) {
   double number;
   if (napi_get_value_double(env, value, &number) != napi_ok) return nullptr;
-  if (!(number >= 0 && number < 1099511627776.0) || std::floor(number) != number) return nullptr;
+  static constexpr double kHandleLimit = static_cast<double>(1ull << (32 + TensorTable::kGenerationBits));
+  if (!(number >= 0 && number < kHandleLimit) || std::floor(number) != number) return nullptr;
   auto bits = static_cast<uint64_t>(number);
-  TensorEntry* entry = instance(env).tensors.find(static_cast<uint32_t>(bits >> 8));
-  if (entry == nullptr || !entry->inUse || entry->generation != static_cast<uint32_t>(bits & 0xff)) return nullptr;
+  TensorEntry* entry = instance(env).tensors.find(static_cast<uint32_t>(bits >> TensorTable::kGenerationBits));
+  if (entry == nullptr || !entry->inUse || entry->generation != (bits & TensorTable::kGenerationMask)) return nullptr;
   return entry;
 }
 
@@ -162,12 +161,10 @@ at::Tensor& unwrapTensorObject(Napi::Env env, napi_value value, const char* what
   return unwrapTensor(env, Napi::Object(env, value).Get("_h"), what);
 }
 
-// setTensorClass(Tensor, factory): how native code makes the JS object for a new tensor.
+// setTensorClass(Tensor): native code makes the JS object for a new tensor as `new Tensor(handle)`.
 static Napi::Value setTensorClass(const Napi::CallbackInfo& info) {
-  if (!info[0].IsFunction() || !info[1].IsFunction()) throw ArgumentError("setTensorClass: expected (class, factory)");
-  auto& data = instance(info.Env());
-  data.tensorClass = Napi::Persistent(info[0].As<Napi::Function>());
-  data.tensorFactory = Napi::Persistent(info[1].As<Napi::Function>());
+  if (!info[0].IsFunction()) throw ArgumentError("setTensorClass: expected the Tensor class");
+  instance(info.Env()).tensorClass = Napi::Persistent(info[0].As<Napi::Function>());
   return info.Env().Undefined();
 }
 

@@ -1,5 +1,6 @@
 // Shared test helpers: reading fixtures written by scripts/fixtures/*.py (real PyTorch)
 // and comparing tensors with them.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -10,6 +11,20 @@ export interface TensorFixture {
   shape: number[];
   dtype: string;
   data: (number | string | boolean)[];
+}
+
+/**
+ * Runs `lines` as an ES module (TypeScript, through tsx) in a fresh Node process at the repository
+ * root, with `env` added to this one's, and returns its last line of output parsed as JSON. For what
+ * a process decides once, at load (glibc's heap thresholds), or how it runs without --expose-gc.
+ */
+export function runInFreshProcess(lines: string[], env: Record<string, string> = {}): any {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', lines.join('\n')], {
+    cwd: join(import.meta.dirname, '..'),
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 export function loadFixture<T = any>(name: string): T {

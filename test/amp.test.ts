@@ -1,8 +1,6 @@
 // torch.autocast on the CPU, GradScaler without CUDA (and torch.amp.GradScaler('cpu')),
 // torch.backends flags and torch.cuda's answers without a GPU, against PyTorch 1.13
 // (scripts/fixtures/make_amp.py).
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import torch, { Tensor, TorchError, TorchTypeError, ValueError } from '../lib/index.js';
 import * as F from '../lib/nn/functional.js';
@@ -12,7 +10,7 @@ import { SGD } from '../lib/optim/sgd.js';
 import * as amp from '../lib/amp/index.js';
 import * as backends from '../lib/backends.js';
 import * as cudaMemory from '../lib/cuda_memory.js';
-import { expectTensor, fromFixture, loadFixture, settle, type TensorFixture } from './_util.js';
+import { expectTensor, fromFixture, loadFixture, runInFreshProcess, settle, type TensorFixture } from './_util.js';
 import { CNN } from '../examples/book/cnn.js';
 
 const nn = { ...nnBase, ...layers };
@@ -555,20 +553,14 @@ describe('CUDA out-of-memory handling: collect, empty the cache, retry once', ()
   });
 
   it('collectGarbage works without --expose-gc too (in a process without it)', () => {
-    const script = [
+    const { exposed, before, after } = runInFreshProcess([
       "const { collectGarbage } = await import('./lib/cuda_memory.ts');",
       "const torch = (await import('./lib/index.ts')).default;",
       '(() => { for (let i = 0; i < 3; i++) torch.ones(10); })();',
       'const before = torch.liveTensorCount();',
       'collectGarbage();',
       'console.log(JSON.stringify({ exposed: typeof globalThis.gc, before, after: torch.liveTensorCount() }));',
-    ].join('\n');
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: join(import.meta.dirname, '..'),
-      encoding: 'utf8',
-      execArgv: [],
-    } as Parameters<typeof execFileSync>[2]) as string;
-    const { exposed, before, after } = JSON.parse(out.trim().split('\n').pop()!);
+    ]);
     expect(exposed).toBe('undefined');
     expect(before).toBe(3);
     expect(after).toBe(0);

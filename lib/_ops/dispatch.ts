@@ -15,6 +15,7 @@ import { isExposed, parseSchema, type Schema, type SchemaArg } from './schema.js
 /** What the dispatcher needs of a Tensor; the class registers itself to avoid an import cycle. */
 export interface TensorLike {
   readonly _h: Handle;
+  _own(handle: Handle): TensorLike;
 }
 type TensorClass = { new (handle?: Handle): TensorLike; prototype: TensorLike };
 let Tensor: TensorClass;
@@ -236,9 +237,8 @@ function call(overload: Overload, id: number, slots: unknown[]): unknown {
   if (!overload.returnsNewTensor) return callNative(id, undefined, slots);
   const out = new Tensor();
   const handle = callNative(id, out, slots);
-  if (typeof handle !== 'number') return handle; // null (an undefined tensor) or undefined (the op returned an argument)
-  (out as { _h: Handle })._h = handle as Handle;
-  return out;
+  // Otherwise null (an undefined tensor) or undefined (the op returned an argument).
+  return typeof handle === 'number' ? out._own(handle as Handle) : handle;
 }
 
 function describeArg(v: unknown): string {

@@ -45,18 +45,14 @@ function toNative(value: unknown, where: string): unknown {
   throw argumentError(where, 'args', 'Tensors, numbers, booleans, strings, null, arrays or plain objects', value);
 }
 
-/** The key under which native/jit.cpp returns a submodule result (a plain handle would read as a Tensor). */
-const MODULE_MARKER = '__torch_node_script_module__';
-
 function fromNative(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(fromNative);
   if (value instanceof Tensor) return value;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (keys.length === 1 && keys[0] === MODULE_MARKER) return new ScriptModule(record[MODULE_MARKER] as ModuleHandle);
+  // A submodule is a module handle: an External, the one kind of object without a prototype.
+  if (Object.getPrototypeOf(value) === null) return new ScriptModule(value as ModuleHandle);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = fromNative(v);
+  for (const [k, v] of Object.entries(value)) out[k] = fromNative(v);
   return out;
 }
 

@@ -11,7 +11,7 @@ let detachOp: number | undefined;
 /** Gives `owner` a native tensor aliasing `data` without autograd history (Python's `Tensor._make_subclass(cls, data, ...)`). */
 function setDetachedAlias(owner: Tensor, data: Tensor): void {
   detachOp ??= native.findOp('aten::detach', '');
-  (owner as { _h: Handle })._h = native.callOp(detachOp, owner, data._h) as Handle;
+  owner._own(native.callOp(detachOp, owner, data._h) as Handle);
 }
 
 /**

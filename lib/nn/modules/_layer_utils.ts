@@ -7,6 +7,7 @@ import type { DType } from '../../dtype.js';
 import { Signature, type ParamList } from '../../_args.js';
 import { TorchError, TorchTypeError, argumentError } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
+import { is_grad_enabled } from '../../autograd/grad_mode.js';
 import { Parameter } from '../parameter.js';
 
 // ---- constructor arguments ----------------------------------------------------------------
@@ -26,6 +27,17 @@ export const FACTORY = [
 ] as const;
 
 /** A constructor signature: `name` for messages, the number of required arguments, the optional parameters with defaults. */
+/**
+ * The tensor checks that end Python's fast-path conditions in MultiheadAttention and
+ * TransformerEncoderLayer: every tensor the fused op takes exists (a bias=False layer would pass
+ * None, which the op's schema does not take), lives on CPU or CUDA, and autograd has nothing to
+ * record for any of them.
+ */
+export function fusedOpAccepts(tensors: readonly (Tensor | null)[]): boolean {
+  if (tensors.some((t) => t === null || (t.device.type !== 'cpu' && t.device.type !== 'cuda'))) return false;
+  return !(is_grad_enabled() && tensors.some((t) => t!.requires_grad));
+}
+
 export function signature<const P extends ParamList>(name: string, required: number, params: P): Signature<P, readonly []> {
   return new Signature(name, required, params, [] as const);
 }

@@ -12,7 +12,7 @@ import { torch } from '../../torch.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import type { Parameter } from '../parameter.js';
-import { FACTORY, checkBool, checkNumber, checkOptionalTensor, checkSize, factoryKwargs, parameterOf, signature, type ArgsOf } from './_layer_utils.js';
+import { FACTORY, fusedOpAccepts, checkBool, checkNumber, checkOptionalTensor, checkSize, factoryKwargs, parameterOf, signature, type ArgsOf } from './_layer_utils.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
 
@@ -176,10 +176,7 @@ export class MultiheadAttention extends Module {
     if (this.in_proj_weight !== null && query.dtype !== this.in_proj_weight.dtype) return false;
     if (this.training || !this.batch_first || this.bias_k !== null || this.bias_v !== null || this.dropout || this.add_zero_attn) return false;
     if (!this._qkv_same_embed_dim || attn_mask !== null || this.num_heads % 2 === 1 || torch.is_autocast_enabled()) return false;
-    const tensors = [query, this.in_proj_weight, this.in_proj_bias, this.out_proj.weight, this.out_proj.bias];
-    // Python would pass a missing bias (bias=False) to the fused op as None, which its schema does not take.
-    if (tensors.some((t) => t === null || (t.device.type !== 'cpu' && t.device.type !== 'cuda'))) return false;
-    return !(torch.is_grad_enabled() && tensors.some((t) => t!.requires_grad));
+    return fusedOpAccepts([query, this.in_proj_weight, this.in_proj_bias, this.out_proj.weight, this.out_proj.bias]);
   }
 
   override forward(query: Tensor, key: Tensor, value: Tensor, ...args: MultiheadAttentionForwardArgs): [Tensor, Tensor | null] {

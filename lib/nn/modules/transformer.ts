@@ -15,7 +15,7 @@ import { torch } from '../../torch.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Parameter } from '../parameter.js';
-import { FACTORY, checkBool, checkNumber, checkOptionalTensor, checkSize, factoryKwargs, signature, type ArgsOf } from './_layer_utils.js';
+import { FACTORY, fusedOpAccepts, checkBool, checkNumber, checkOptionalTensor, checkSize, factoryKwargs, signature, type ArgsOf } from './_layer_utils.js';
 import { Dropout } from './dropout.js';
 import { LayerNorm } from './normalization.js';
 import { GELU, ReLU } from './activation.js';
@@ -263,11 +263,8 @@ export class TransformerEncoderLayer extends Module {
     const attn = this.self_attn;
     if (src.dim() !== 3 || this.training || !attn.batch_first || !attn._qkv_same_embed_dim || this.activation_relu_or_gelu === 0) return false;
     if (this.norm1.eps !== this.norm2.eps || src_mask !== null || attn.num_heads % 2 === 1 || torch.is_autocast_enabled()) return false;
-    const tensors = [src, attn.in_proj_weight!, attn.in_proj_bias, attn.out_proj.weight, attn.out_proj.bias, this.norm1.weight, this.norm1.bias,
-      this.norm2.weight, this.norm2.bias, this.linear1.weight, this.linear1.bias, this.linear2.weight, this.linear2.bias];
-    // Python passes these as they are; missing ones (bias=False layers) cannot go to the fused op.
-    if (tensors.some((t) => t === null || (t.device.type !== 'cpu' && t.device.type !== 'cuda'))) return false;
-    return !(torch.is_grad_enabled() && tensors.some((t) => t!.requires_grad));
+    return fusedOpAccepts([src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight, attn.out_proj.bias, this.norm1.weight, this.norm1.bias,
+      this.norm2.weight, this.norm2.bias, this.linear1.weight, this.linear1.bias, this.linear2.weight, this.linear2.bias]);
   }
 
   /** Self-attention block. */
