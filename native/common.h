@@ -90,7 +90,7 @@ struct ArgumentError : std::runtime_error {
 };
 
 // ---- tensor handles -------------------------------------------------------
-// The JS Tensor for `tensor`, made by the factory lib/tensor.ts registered (or null when
+// The JS Tensor for `tensor`, made as `new Tensor(handle)` with the class lib/tensor.ts registered (or null when
 // `tensor` is undefined). Use for results in lists, tuples and other native functions.
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor);
 // Gives `tensor` to the JS Tensor object `owner` (made by JS just before the call) and returns
