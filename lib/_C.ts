@@ -34,6 +34,7 @@ export interface NativeAddon {
   /** `owner`: a new Tensor that receives the result when the op returns one Tensor (the call then returns its handle), else undefined. */
   callOp(id: number, owner: { readonly _h: Handle } | undefined, ...args: unknown[]): unknown;
   opSchema(id: number): string;
+  opCallsUnboxed(id: number): boolean;
   // data
   fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number, asBool?: boolean): Tensor;
   toTypedArray(h: Handle): Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;

@@ -43,6 +43,29 @@ static ArgKind kindOf(const c10::TypePtr& type) {
   }
 }
 
+// The op's handle for one of the shared unboxed signatures, when its arguments have that shape.
+// typed<>() checks the C++ signature the kernels were registered with: an op whose schema only
+// looks alike stays boxed.
+static UnboxedOp unboxedOf(const c10::OperatorHandle& op, const OpPlan& plan) {
+  UnboxedOp unboxed;
+  const auto& returns = op.schema().returns();
+  if (returns.size() != 1 || returns[0].type()->kind() != c10::TypeKind::TensorType || plan.returnsFirstArgument) return unboxed;
+  std::vector<ArgKind> kinds;
+  for (const auto& arg : plan.args) kinds.push_back(arg.optional ? ArgKind::Unsupported : arg.kind);
+  using K = ArgKind;
+  try {
+    if (kinds == std::vector<K>{K::Tensor}) unboxed.unary = op.typed<at::Tensor(const at::Tensor&)>();
+    if (kinds == std::vector<K>{K::Tensor, K::Tensor}) unboxed.binary = op.typed<at::Tensor(const at::Tensor&, const at::Tensor&)>();
+    if (kinds == std::vector<K>{K::Tensor, K::Scalar}) unboxed.tensorScalar = op.typed<at::Tensor(const at::Tensor&, const at::Scalar&)>();
+    if (kinds == std::vector<K>{K::Tensor, K::Tensor, K::Scalar}) {
+      unboxed.binaryScalar = op.typed<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Scalar&)>();
+    }
+  } catch (const c10::Error&) {
+    return UnboxedOp{};
+  }
+  return unboxed;
+}
+
 static OpPlan planFor(const c10::OperatorHandle& op) {
   const auto& schema = op.schema();
   OpPlan plan{op, schema.operator_name().name + (schema.overload_name().empty() ? "" : "." + schema.overload_name()), {}, false};
@@ -63,6 +86,7 @@ static OpPlan planFor(const c10::OperatorHandle& op) {
       returns[0].alias_info()->beforeSets() == arguments[0].alias_info()->beforeSets()) {
     plan.returnsFirstArgument = true;
   }
+  plan.unboxed = unboxedOf(op, plan);
   return plan;
 }
 
@@ -255,6 +279,27 @@ static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value) {
   throw std::runtime_error("cannot return a value of type " + value.tagKind() + " to JS yet");
 }
 
+// A Tensor argument of an unboxed call: the table's own tensor for a handle (no reference-count
+// traffic), or a wrapped number made into `holder`.
+static const at::Tensor& tensorArgument(Napi::Env env, napi_value v, const OpPlan& plan, const ArgPlan& arg, at::Tensor& holder) {
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  if (type == napi_number) return unwrapTensor(env, v, arg.name.c_str());
+  holder = toIValue(env, v, plan, arg).toTensor();
+  return holder;
+}
+
+static at::Tensor callUnboxed(Napi::Env env, const OpPlan& plan, const napi_value* args) {
+  const UnboxedOp& op = plan.unboxed;
+  at::Tensor holders[2];
+  const at::Tensor& self = tensorArgument(env, args[0], plan, plan.args[0], holders[0]);
+  if (op.unary) return op.unary->call(self);
+  if (op.tensorScalar) return op.tensorScalar->call(self, toIValue(env, args[1], plan, plan.args[1]).toScalar());
+  const at::Tensor& other = tensorArgument(env, args[1], plan, plan.args[1], holders[1]);
+  if (op.binary) return op.binary->call(self, other);
+  return op.binaryScalar->call(self, other, toIValue(env, args[2], plan, plan.args[2]).toScalar());
+}
+
 // callOp(opId, owner, ...args): args in schema order, undefined for "use the default".
 // `owner` is a new JS Tensor when the op returns one Tensor: it gets the result, and the call
 // returns its handle number (no call back into JS to make the object). Otherwise undefined.
@@ -268,6 +313,11 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   size_t given = info.Length() < 2 ? 0 : info.Length() - 2;
   if (given > plan.args.size()) {
     throw ArgumentError(plan.qualifiedName + "() takes " + std::to_string(plan.args.size()) + " arguments but " + std::to_string(given) + " were given");
+  }
+  if (plan.unboxed.any() && info[1].IsObject()) {
+    napi_value args[3];
+    for (size_t i = 0; i < plan.args.size(); i++) args[i] = i < given ? static_cast<napi_value>(info[i + 2]) : static_cast<napi_value>(env.Undefined());
+    return wrapTensorInto(env, callUnboxed(env, plan, args), info[1]);
   }
   // One stack per thread, reused to save an allocation per call; a re-entrant call (a JS
   // getter on an argument array calling torch) gets its own.
@@ -312,10 +362,19 @@ static Napi::Value opSchema(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), out.str());
 }
 
+// Whether an op id takes the unboxed path (for tests).
+static Napi::Value opCallsUnboxed(const Napi::CallbackInfo& info) {
+  auto& plans = instance(info.Env()).opPlans;
+  int64_t id = toInt64(info.Env(), info[0], "opId");
+  if (id < 0 || id >= static_cast<int64_t>(plans.size())) throw ArgumentError("opCallsUnboxed: unknown op id");
+  return Napi::Boolean::New(info.Env(), plans[static_cast<size_t>(id)].unboxed.any());
+}
+
 void initDispatch(Napi::Env env, Napi::Object exports) {
   TORCH_NODE_EXPORT(exports, "findOp", findOp);
   TORCH_NODE_EXPORT(exports, "callOp", callOp);
   TORCH_NODE_EXPORT(exports, "opSchema", opSchema);
+  TORCH_NODE_EXPORT(exports, "opCallsUnboxed", opCallsUnboxed);
 }
 
 }  // namespace torch_node

@@ -3,6 +3,7 @@
 // (test/fixtures/core_ops.json, written by scripts/fixtures/make_core.py).
 import { afterAll, describe, expect, it } from 'vitest';
 import torch, { Tensor } from '../lib/index.js';
+import { native } from '../lib/_C.js';
 import { expectTensor, fromFixture, isTensorFixture, loadFixture, type TensorFixture } from './_util.js';
 
 interface OpsFixture {
@@ -390,6 +391,33 @@ describe('ops leave no tensors behind inside tidy', () => {
     });
     expect(torch.liveTensorCount()).toBe(before);
   });
+});
+
+// Ops whose kernels share one of four C++ signatures are called unboxed, as at::add is; the
+// fixture cases above check their values against PyTorch. This checks which ops take that path.
+describe('the unboxed call path', () => {
+  const unboxed = (name: string, overload: string) => native.opCallsUnboxed(native.findOp(name, overload));
+  it('takes the Tensor(Tensor), Tensor(Tensor, Tensor), Tensor(Tensor, Scalar) and Tensor(Tensor, Tensor, Scalar) ops', () => {
+    for (const [name, overload] of [['aten::neg', ''], ['aten::relu', ''], ['aten::mul', 'Tensor'], ['aten::matmul', ''], ['aten::pow', 'Tensor_Scalar'], ['aten::gt', 'Scalar'], ['aten::add', 'Tensor'], ['aten::masked_fill', 'Scalar']]) {
+      expect(unboxed(name, overload), `${name}.${overload}`).toBe(true);
+    }
+  });
+  it('leaves in-place ops, optional arguments and other shapes boxed', () => {
+    for (const [name, overload] of [['aten::add_', 'Tensor'], ['aten::sum', ''], ['aten::linear', ''], ['aten::addmm', ''], ['aten::div', 'Tensor_mode'], ['aten::sort', '']]) {
+      expect(unboxed(name, overload), `${name}.${overload}`).toBe(false);
+    }
+  });
+  it('converts wrapped numbers, promotes like Python scalars, and reports bad or disposed tensors like the boxed path', () => torch.tidy(() => {
+    const ints = torch.tensor([1, 2], { dtype: torch.int64 });
+    expect(ints.mul(2.5).dtype).toBe(torch.float32);
+    expect(ints.add(1.5, { alpha: 2 }).tolist()).toEqual([4, 5]);
+    expect(ints.pow(2).tolist()).toEqual([1, 4]);
+    const gone = torch.ones(2);
+    gone.dispose();
+    expect(() => ints.mul(gone)).toThrow(/'other' is a Tensor that was disposed/);
+    expect(() => native.callOp(native.findOp('aten::neg', ''), torch.empty(0), 12345.5)).toThrow(/expected a Tensor for 'self'/);
+    expect(() => native.callOp(native.findOp('aten::add', 'Tensor'), torch.empty(0), ints._h, ints._h, 'x')).toThrow(/argument 'alpha' must be a number or boolean/);
+  }));
 });
 
 // Python's Tensor.to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format):
