@@ -39,8 +39,10 @@ export interface NativeAddon {
   fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number, asBool?: boolean): Tensor;
   toTypedArray(h: Handle): Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
   item(h: Handle): number | boolean | bigint;
-  index(h: Handle, indices: unknown[], owner: Tensor): Handle;
-  indexPut(h: Handle, indices: unknown[], value: Tensor | number | boolean): void;
+  /** The indices are in `indexCodes` (see lib/tensor.ts encodeIndices); Tensor and int-array indices follow as `extras`. */
+  index(h: Handle, owner: Tensor, count: number, ...extras: unknown[]): Handle;
+  indexPut(h: Handle, value: Tensor | number | boolean, count: number, ...extras: unknown[]): void;
+  readonly indexCodes: ArrayBuffer;
   // autograd
   requiresGrad(h: Handle): boolean;
   setRequiresGrad(h: Handle, value: boolean): void;

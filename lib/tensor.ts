@@ -36,36 +36,66 @@ export interface ToOptions {
 export const NO_HANDLE = -1 as Handle;
 
 const SLICE = /^(-?\d+)?:(-?\d+)?(?::(-?\d+)?)?$/;
-const parsedSlices = new Map<string, (number | null)[]>();
+// A slice string's [start, stop, step], NaN where omitted. Slice strings repeat in loops
+// (x.index(':', -1)): each is parsed once. Only valid ones are kept.
+const parsedSlices = new Map<string, [number, number, number]>();
 
-function parseIndex(spec: IndexSpec, position: number): unknown {
-  if (typeof spec === 'number') {
-    if (!Number.isInteger(spec)) throw argumentError('Tensor.index', `index ${position}`, 'an integer', spec);
-    return spec;
+// Indices reach native code through one Float64Array shared with native/indexing.cpp (no array
+// per call): four numbers per index, the kind and then an int's value or a slice's start, stop
+// and step. Tensors and int arrays are passed as extra arguments, in order.
+const INDEX_KIND = { int: 0, none: 1, ellipsis: 2, false: 3, true: 4, slice: 5, extra: 6 } as const;
+const indexCodes = new Float64Array(native.indexCodes);
+const MAX_INDICES = indexCodes.length / 4;
+
+/** Writes `indices` into indexCodes; returns the extra arguments (Tensors, int arrays as Float64Array). */
+function encodeIndices(what: string, indices: IndexSpec[]): unknown[] {
+  if (indices.length > MAX_INDICES) throw new IndexError(`${what}: too many indices (${indices.length}; at most ${MAX_INDICES})`);
+  const extras: unknown[] = [];
+  for (let i = 0; i < indices.length; i++) {
+    const spec = indices[i];
+    const at = 4 * i;
+    if (typeof spec === 'number') {
+      if (!Number.isInteger(spec)) throw argumentError(what, `index ${i}`, 'an integer', spec);
+      indexCodes[at] = INDEX_KIND.int;
+      indexCodes[at + 1] = spec;
+    } else if (typeof spec === 'string') {
+      if (spec === '...') {
+        indexCodes[at] = INDEX_KIND.ellipsis;
+        continue;
+      }
+      const [start, stop, step] = parsedSlices.get(spec) ?? parseSlice(what, spec, i);
+      indexCodes[at] = INDEX_KIND.slice;
+      indexCodes[at + 1] = start;
+      indexCodes[at + 2] = stop;
+      indexCodes[at + 3] = step;
+    } else if (spec === null) {
+      indexCodes[at] = INDEX_KIND.none;
+    } else if (typeof spec === 'boolean') {
+      indexCodes[at] = spec ? INDEX_KIND.true : INDEX_KIND.false;
+    } else if (spec instanceof Tensor) {
+      indexCodes[at] = INDEX_KIND.extra;
+      extras.push(spec);
+    } else if (Array.isArray(spec)) {
+      if (!spec.every((v) => Number.isInteger(v))) throw argumentError(what, `index ${i}`, 'an array of integers', spec);
+      // The native side turns it into an int64 index tensor that no JS object has to own.
+      indexCodes[at] = INDEX_KIND.extra;
+      extras.push(Float64Array.from(spec));
+    } else {
+      throw argumentError(what, `index ${i}`, 'an int, slice string, "...", null, boolean, Tensor or int array', spec);
+    }
   }
-  if (spec === null || typeof spec === 'boolean') return spec;
-  if (spec instanceof Tensor) return spec;
-  if (typeof spec === 'string') {
-    if (spec === '...') return '...';
-    const cached = parsedSlices.get(spec);
-    if (cached !== undefined) return cached;
-    const m = SLICE.exec(spec.replace(/\s+/g, ''));
-    if (!m) throw argumentError('Tensor.index', `index ${position}`, "a slice string like '1:3', '::2' or ':', or '...'", spec);
-    const bound = (s: string | undefined) => (s === undefined ? null : Number(s));
-    const step = bound(m[3]);
-    if (step === 0) throw new ValueError(`slice step cannot be zero (in '${spec}')`);
-    if (step !== null && step < 0) throw new ValueError(`step must be greater than zero (in '${spec}')`);
-    const slice = [bound(m[1]), bound(m[2]), step];
-    // Slice strings repeat in loops (x.index(':', -1)): parse each once. Only valid ones are kept.
-    if (parsedSlices.size < 1024) parsedSlices.set(spec, slice);
-    return slice;
-  }
-  if (Array.isArray(spec)) {
-    if (!spec.every((v) => Number.isInteger(v))) throw argumentError('Tensor.index', `index ${position}`, 'an array of integers', spec);
-    // The native side turns it into an int64 index tensor that no JS object has to own.
-    return Float64Array.from(spec);
-  }
-  throw argumentError('Tensor.index', `index ${position}`, 'an int, slice string, "...", null, boolean, Tensor or int array', spec);
+  return extras;
+}
+
+function parseSlice(what: string, spec: string, position: number): [number, number, number] {
+  const m = SLICE.exec(spec.replace(/\s+/g, ''));
+  if (!m) throw argumentError(what, `index ${position}`, "a slice string like '1:3', '::2' or ':', or '...'", spec);
+  const bound = (s: string | undefined) => (s === undefined ? NaN : Number(s));
+  const slice: [number, number, number] = [bound(m[1]), bound(m[2]), bound(m[3])];
+  if (slice[2] === 0) throw new ValueError(`slice step cannot be zero (in '${spec}')`);
+  if (slice[2] < 0) throw new ValueError(`step must be greater than zero (in '${spec}')`);
+  if (parsedSlices.size < 1024) parsedSlices.set(spec, slice);
+  return slice;
 }
 
 /** Nested arrays of `shape` over row-major values; `convert` null keeps the values as they are. */
@@ -280,8 +310,9 @@ export class Tensor {
   // ---- indexing ---------------------------------------------------------------
   /** Python's `x[...]`: `x.index(':', -1)` is `x[:, -1]`, `x.index('...', null, '1:3')` is `x[..., None, 1:3]`. */
   index(...indices: IndexSpec[]): Tensor {
+    const extras = encodeIndices('Tensor.index', indices);
     const out = new Tensor();
-    return out._own(native.index(this._h, indices.map(parseIndex), out));
+    return out._own(extras.length === 0 ? native.index(this._h, out, indices.length) : native.index(this._h, out, indices.length, ...extras));
   }
   /**
    * Python's `x[indices] = values`, in place. `indices` holds index specs as for index();
@@ -295,7 +326,8 @@ export class Tensor {
       callMethod(this, 'index_put_', [indices, valueTensor, accumulate]);
       return this;
     }
-    native.indexPut(this._h, indices.map(parseIndex), values);
+    const extras = encodeIndices('Tensor.index_put_', indices);
+    native.indexPut(this._h, values, indices.length, ...extras);
     return this;
   }
 

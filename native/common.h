@@ -90,6 +90,9 @@ struct InstanceData {
   // (lib/memory.ts checks them on every new tensor).
   double* sharedStats = nullptr;
   Napi::Reference<Napi::ArrayBuffer> sharedStatsBuffer;
+  // The indices of x.index(...), written by lib/tensor.ts (see indexing.cpp).
+  double* indexCodes = nullptr;
+  Napi::Reference<Napi::ArrayBuffer> indexCodesBuffer;
   int64_t unreportedBytes = 0;  // change not yet passed to V8 (see reportBytes)
   std::vector<OpPlan> opPlans;  // op ids handed to JS index into this
   TensorTable tensors;

@@ -5,87 +5,105 @@
 
 #include <ATen/TensorIndexing.h>
 
+#include <cmath>
+
 namespace torch_node {
 
 using at::indexing::TensorIndex;
 
-// One napi_typeof per value: these run on every x.index(...), and each Node-API call costs
-// ~15-20 ns (a chain of Napi::Value::IsX() checks cost more than the select itself).
-static c10::optional<int64_t> sliceBound(Napi::Env env, napi_value slice, uint32_t i, const char* what) {
-  napi_value v;
-  napi_get_element(env, slice, i, &v);
-  napi_valuetype type;
-  napi_typeof(env, v, &type);
-  if (type == napi_null || type == napi_undefined) return c10::nullopt;
-  return toInt64(env, v, type, what);
+// x.index(...) runs in loops, so its indices do not travel as an array of JS values (a Node-API
+// call or two per element). lib/tensor.ts writes them into one Float64Array shared with this
+// file, four numbers per index: the kind, then an int's value or a slice's start, stop and step
+// (NaN where omitted). Tensor and int-array indices come as extra call arguments, in order.
+// The kinds match INDEX_KIND in lib/tensor.ts.
+enum IndexKind { kInt = 0, kNone = 1, kEllipsis = 2, kFalse = 3, kTrue = 4, kSlice = 5, kExtra = 6 };
+static constexpr uint32_t kMaxIndices = 256;
+static constexpr uint32_t kCodesPerIndex = 4;
+
+static int64_t indexInteger(double value, const char* what) {
+  if (!std::isfinite(value) || std::floor(value) != value || std::fabs(value) > 9007199254740992.0) {
+    throw ArgumentError(std::string("index: ") + what + " must be an integer within ±2^53, got " + std::to_string(value));
+  }
+  return static_cast<int64_t>(value);
 }
 
-static std::vector<TensorIndex> toIndices(Napi::Env env, Napi::Value value) {
+static c10::optional<int64_t> sliceBound(double value, const char* what) {
+  if (std::isnan(value)) return c10::nullopt;
+  return indexInteger(value, what);
+}
+
+// An extra argument: a Tensor (mask or indices), or an int array as a Float64Array of integers.
+static TensorIndex extraIndex(Napi::Env env, napi_value item) {
+  bool isTypedArray = false;
+  napi_is_typedarray(env, item, &isTypedArray);
+  if (!isTypedArray) return TensorIndex(unwrapTensorObject(env, item, "index"));
+  Napi::TypedArray array(env, item);
+  if (array.TypedArrayType() != napi_float64_array) throw ArgumentError("index: int array indices must arrive as a Float64Array");
+  auto* data = reinterpret_cast<double*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  std::vector<int64_t> values;
+  values.reserve(array.ElementLength());
+  for (size_t i = 0; i < array.ElementLength(); i++) values.push_back(indexInteger(data[i], "an int array index"));
+  return TensorIndex(at::tensor(values, at::kLong));
+}
+
+// The `count` indices in the shared codes; their extras are info[firstExtra], info[firstExtra + 1], ...
+static std::vector<TensorIndex> decodeIndices(const Napi::CallbackInfo& info, napi_value countValue, size_t firstExtra) {
+  Napi::Env env = info.Env();
+  const double* codes = instance(env).indexCodes;
+  uint32_t count = 0;
+  if (napi_get_value_uint32(env, countValue, &count) != napi_ok || count > kMaxIndices) throw ArgumentError("index: bad index count");
   std::vector<TensorIndex> indices;
-  bool isArray = forEachElement(env, value, [&](napi_value item, napi_valuetype type) {
-    switch (type) {
-      case napi_number:
-      case napi_bigint: indices.emplace_back(toInt64(env, item, type, "index")); return;
-      case napi_null:
-      case napi_undefined: indices.emplace_back(at::indexing::None); return;
-      case napi_string:
-        if (Napi::String(env, item).Utf8Value() != "...") throw ArgumentError("index: unexpected string index (slices are parsed in JS)");
-        indices.emplace_back(at::indexing::Ellipsis);
-        return;
-      case napi_boolean: indices.emplace_back(Napi::Boolean(env, item).Value()); return;
-      case napi_object: break;
-      default: throw ArgumentError("index: unsupported index value");
+  indices.reserve(count);
+  size_t extra = firstExtra;
+  for (uint32_t i = 0; i < count; i++) {
+    const double* code = codes + i * kCodesPerIndex;
+    switch (static_cast<int>(code[0])) {
+      case kInt: indices.emplace_back(indexInteger(code[1], "an int index")); break;
+      case kNone: indices.emplace_back(at::indexing::None); break;
+      case kEllipsis: indices.emplace_back(at::indexing::Ellipsis); break;
+      case kFalse: indices.emplace_back(false); break;
+      case kTrue: indices.emplace_back(true); break;
+      case kSlice:
+        indices.emplace_back(at::indexing::Slice(sliceBound(code[1], "slice start"), sliceBound(code[2], "slice stop"), sliceBound(code[3], "slice step")));
+        break;
+      case kExtra:
+        if (extra >= info.Length()) throw ArgumentError("index: a Tensor or int-array index is missing");
+        indices.push_back(extraIndex(env, info[extra++]));
+        break;
+      default: throw ArgumentError("index: unknown index kind");
     }
-    bool isSlice = false;
-    napi_is_array(env, item, &isSlice);
-    if (isSlice) {
-      // [start, stop, step], null for an omitted bound.
-      auto start = sliceBound(env, item, 0, "slice start");
-      auto stop = sliceBound(env, item, 1, "slice stop");
-      auto step = sliceBound(env, item, 2, "slice step");
-      indices.emplace_back(at::indexing::Slice(start, stop, step));
-      return;
-    }
-    bool isTypedArray = false;
-    napi_is_typedarray(env, item, &isTypedArray);
-    if (isTypedArray) {
-      // An int array index (Python: x[[0, 2]]) arrives as a Float64Array of integers.
-      Napi::TypedArray array(env, item);
-      if (array.TypedArrayType() != napi_float64_array) throw ArgumentError("index: int array indices must arrive as a Float64Array");
-      auto* data = reinterpret_cast<double*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
-      std::vector<int64_t> values(data, data + array.ElementLength());
-      indices.emplace_back(at::tensor(values, at::kLong));
-      return;
-    }
-    indices.emplace_back(unwrapTensorObject(env, item, "index"));
-  });
-  if (!isArray) throw ArgumentError("index: expected an array of indices");
+  }
   return indices;
 }
 
-// index(self, indices, owner): `owner` is the new JS Tensor that gets the result; returns its handle.
+// index(self, owner, count, ...extras): `owner` is the new JS Tensor that gets the result; returns its handle.
 static Napi::Value index(const Napi::CallbackInfo& info) {
   at::Tensor& self = unwrapTensor(info.Env(), info[0], "self");
-  if (!info[2].IsObject()) throw ArgumentError("index: expected the Tensor that receives the result");
-  return wrapTensorInto(info.Env(), self.index(toIndices(info.Env(), info[1])), info[2]);
+  if (!info[1].IsObject()) throw ArgumentError("index: expected the Tensor that receives the result");
+  return wrapTensorInto(info.Env(), self.index(decodeIndices(info, info[2], 3)), info[1]);
 }
 
-// indexPut(self, indices, valueTensorOrNumber): in place, like Python's x[...] = v.
+// indexPut(self, values, count, ...extras): in place, like Python's x[...] = v; values is a Tensor, number or boolean.
 static Napi::Value indexPut(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   at::Tensor& self = unwrapTensor(env, info[0], "self");
-  auto indices = toIndices(env, info[1]);
-  if (info[2].IsNumber()) {
-    self.index_put_(indices, at::Scalar(info[2].As<Napi::Number>().DoubleValue()));
-  } else if (info[2].IsBoolean()) {
-    self.index_put_(indices, at::Scalar(info[2].As<Napi::Boolean>().Value()));
+  auto indices = decodeIndices(info, info[2], 3);
+  if (info[1].IsNumber()) {
+    self.index_put_(indices, at::Scalar(info[1].As<Napi::Number>().DoubleValue()));
+  } else if (info[1].IsBoolean()) {
+    self.index_put_(indices, at::Scalar(info[1].As<Napi::Boolean>().Value()));
   } else {
-    self.index_put_(indices, unwrapTensorObject(env, info[2], "values"));
+    self.index_put_(indices, unwrapTensorObject(env, info[1], "values"));
   }
   return env.Undefined();
 }
 
 void initIndexing(Napi::Env env, Napi::Object exports) {
+  auto& data = instance(env);
+  Napi::ArrayBuffer codes = Napi::ArrayBuffer::New(env, kMaxIndices * kCodesPerIndex * sizeof(double));
+  data.indexCodes = static_cast<double*>(codes.Data());
+  data.indexCodesBuffer = Napi::Persistent(codes);
+  exports.Set("indexCodes", codes);
   TORCH_NODE_EXPORT(exports, "index", index);
   TORCH_NODE_EXPORT(exports, "indexPut", indexPut);
 }

@@ -68,6 +68,22 @@ describe('x.index(...) reads like Python x[...]', () => {
       expect(torch.equal(T.y.index(' 1 : 3 '), T.y.index('1:3'))).toBe(true);
     });
   });
+
+  // Tensors and int arrays travel beside the shared index codes (lib/tensor.ts encodeIndices), in order.
+  it('mixes int arrays, Tensors and slices in any order', () => {
+    torch.tidy(() => {
+      const rows = torch.tensor([2, 0]);
+      expect(T.y.index([0, 2], '1:3').tolist()).toEqual(T.y.index(torch.tensor([0, 2]), '1:3').tolist());
+      expect(T.y.index(rows, [1, 3]).tolist()).toEqual([T.y.index(2, 1).item(), T.y.index(0, 3).item()]);
+      expect(T.y.index([2, 0], rows).tolist()).toEqual([T.y.index(2, 2).item(), T.y.index(0, 0).item()]);
+    });
+  });
+
+  it('more indices than the codes hold is a clear IndexError, before anything runs', () => {
+    const before = torch.liveTensorCount();
+    expect(() => T.y.index(...new Array<null>(300).fill(null))).toThrow(/too many indices \(300; at most 256\)/);
+    expect(torch.liveTensorCount()).toBe(before);
+  });
 });
 
 describe('x.index_put_([...], v) writes like Python x[...] = v', () => {
