@@ -35,6 +35,9 @@ export interface NativeAddon {
   callOp(id: number, owner: { readonly _h: Handle } | undefined, ...args: unknown[]): unknown;
   opSchema(id: number): string;
   opCallsUnboxed(id: number): boolean;
+  /** An op that opCallsUnboxed, its arguments written into `opArgs` (see lib/_ops/dispatch.ts). */
+  callOpUnboxed(id: number, owner: { readonly _h: Handle }): Handle;
+  readonly opArgs: ArrayBuffer;
   // data
   fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number, asBool?: boolean): Tensor;
   toTypedArray(h: Handle): Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;

@@ -90,6 +90,9 @@ struct InstanceData {
   // (lib/memory.ts checks them on every new tensor).
   double* sharedStats = nullptr;
   Napi::Reference<Napi::ArrayBuffer> sharedStatsBuffer;
+  // The arguments of unboxed op calls, written by lib/_ops/dispatch.ts (see dispatch.cpp).
+  double* opArgs = nullptr;
+  Napi::Reference<Napi::ArrayBuffer> opArgsBuffer;
   // The indices of x.index(...), written by lib/tensor.ts (see indexing.cpp).
   double* indexCodes = nullptr;
   Napi::Reference<Napi::ArrayBuffer> indexCodesBuffer;
@@ -115,6 +118,7 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor);
 Napi::Value wrapTensorInto(Napi::Env env, at::Tensor tensor, napi_value owner);
 // Returns the tensor behind a handle number; `what` names the argument in errors.
 at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what);
+at::Tensor& unwrapTensor(Napi::Env env, double handle, const char* what);  // a handle read from shared memory
 // For the slow paths that take mixed values (indexing, TorchScript arguments): whether `value`
 // is a JS Tensor object, and its tensor.
 bool isTensorObject(Napi::Env env, napi_value value);

@@ -134,15 +134,24 @@ static int64_t intValue(Napi::Env env, napi_value v, napi_valuetype type, const 
   badArgument(plan, arg, "an integer");
 }
 
-static c10::IValue scalarValue(Napi::Env env, napi_value v, napi_valuetype type, const OpPlan& plan, const ArgPlan& arg) {
-  if (type == napi_number) {
-    double d = numberValue(env, v);
-    // JS has one number type: integral values are passed as ints, like Python's `2`.
-    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9007199254740992.0 && !(d == 0 && std::signbit(d))) {
-      return c10::IValue(static_cast<int64_t>(d));
-    }
-    return c10::IValue(d);
+// JS has one number type: integral values are passed as ints, like Python's `2`.
+static c10::IValue numberIValue(double d) {
+  if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9007199254740992.0 && !(d == 0 && std::signbit(d))) {
+    return c10::IValue(static_cast<int64_t>(d));
   }
+  return c10::IValue(d);
+}
+
+// A number where a Tensor is expected becomes a "wrapped number" tensor, as in Python: it takes
+// part in type promotion like a scalar (int64 tensor * 2.5 -> float).
+static at::Tensor wrappedNumber(const at::Scalar& value) {
+  at::Tensor wrapped = c10::scalar_to_tensor(value);
+  wrapped.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return wrapped;
+}
+
+static c10::IValue scalarValue(Napi::Env env, napi_value v, napi_valuetype type, const OpPlan& plan, const ArgPlan& arg) {
+  if (type == napi_number) return numberIValue(numberValue(env, v));
   if (type == napi_boolean) {
     bool b;
     napi_get_value_bool(env, v, &b);
@@ -173,9 +182,8 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
   }
   switch (arg.kind) {
     case ArgKind::Tensor: {
-      // A Tensor is its handle number. A number where a Tensor is expected becomes a "wrapped
-      // number" tensor, as in Python: it takes part in type promotion like a scalar (int64
-      // tensor * 2.5 -> float). JS boxes such a number as [x] so that it cannot read as a handle.
+      // A Tensor is its handle number. A number where a Tensor is expected becomes a wrapped
+      // number; JS boxes such a number as [x] so that it cannot read as a handle.
       if (type == napi_number) return c10::IValue(unwrapTensor(env, v, arg.name.c_str()));
       if (type == napi_object) {
         bool isArray = false;
@@ -185,9 +193,7 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
         napi_typeof(env, v, &type);
       }
       if (type != napi_number && type != napi_boolean && type != napi_bigint) badArgument(plan, arg, "a Tensor or a number");
-      at::Tensor wrapped = c10::scalar_to_tensor(scalarValue(env, v, type, plan, arg).toScalar());
-      wrapped.unsafeGetTensorImpl()->set_wrapped_number(true);
-      return c10::IValue(std::move(wrapped));
+      return c10::IValue(wrappedNumber(scalarValue(env, v, type, plan, arg).toScalar()));
     }
     case ArgKind::Int: return c10::IValue(intValue(env, v, type, plan, arg));
     case ArgKind::Float:
@@ -279,25 +285,60 @@ static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value) {
   throw std::runtime_error("cannot return a value of type " + value.tagKind() + " to JS yet");
 }
 
-// A Tensor argument of an unboxed call: the table's own tensor for a handle (no reference-count
-// traffic), or a wrapped number made into `holder`.
-static const at::Tensor& tensorArgument(Napi::Env env, napi_value v, const OpPlan& plan, const ArgPlan& arg, at::Tensor& holder) {
-  napi_valuetype type;
-  napi_typeof(env, v, &type);
-  if (type == napi_number) return unwrapTensor(env, v, arg.name.c_str());
-  holder = toIValue(env, v, plan, arg).toTensor();
-  return holder;
+// ---- the unboxed path ----------------------------------------------------------
+// Ops with one of the shared signatures (UnboxedOp) take their arguments from a Float64Array
+// shared with lib/_ops/dispatch.ts: two numbers per argument, what JS had there (ArgCode) and
+// its value. Reading them costs no Node-API call; on a 1-element tensor, the five or so calls
+// that reading JS values would take cost as much as the op's own bookkeeping.
+enum ArgCode { kUndefined = 0, kNumber = 1, kBoxedNumber = 2, kFalse = 3, kTrue = 4 };
+static constexpr size_t kMaxUnboxedArgs = 3;
+
+// A Tensor argument: the table's own tensor for a handle (no reference-count traffic), or a
+// wrapped number made into `holder`.
+static const at::Tensor& tensorFromCode(Napi::Env env, const double* code, const OpPlan& plan, const ArgPlan& arg, at::Tensor& holder) {
+  switch (static_cast<int>(code[0])) {
+    case kNumber: return unwrapTensor(env, code[1], arg.name.c_str());
+    case kBoxedNumber: holder = wrappedNumber(numberIValue(code[1]).toScalar()); return holder;
+    case kFalse:
+    case kTrue: holder = wrappedNumber(at::Scalar(code[0] == kTrue)); return holder;
+    default: badArgument(plan, arg, "given (it has no default)");
+  }
 }
 
-static at::Tensor callUnboxed(Napi::Env env, const OpPlan& plan, const napi_value* args) {
+static at::Scalar scalarFromCode(const double* code, const OpPlan& plan, const ArgPlan& arg) {
+  switch (static_cast<int>(code[0])) {
+    case kNumber: return numberIValue(code[1]).toScalar();
+    case kFalse:
+    case kTrue: return at::Scalar(code[0] == kTrue);
+    case kUndefined:
+      if (arg.defaultValue) return arg.defaultValue->toScalar();
+      badArgument(plan, arg, "given (it has no default)");
+    default: badArgument(plan, arg, "a number or boolean");
+  }
+}
+
+static at::Tensor callUnboxed(Napi::Env env, const OpPlan& plan, const double* codes) {
   const UnboxedOp& op = plan.unboxed;
   at::Tensor holders[2];
-  const at::Tensor& self = tensorArgument(env, args[0], plan, plan.args[0], holders[0]);
+  const at::Tensor& self = tensorFromCode(env, codes, plan, plan.args[0], holders[0]);
   if (op.unary) return op.unary->call(self);
-  if (op.tensorScalar) return op.tensorScalar->call(self, toIValue(env, args[1], plan, plan.args[1]).toScalar());
-  const at::Tensor& other = tensorArgument(env, args[1], plan, plan.args[1], holders[1]);
+  if (op.tensorScalar) return op.tensorScalar->call(self, scalarFromCode(codes + 2, plan, plan.args[1]));
+  const at::Tensor& other = tensorFromCode(env, codes + 2, plan, plan.args[1], holders[1]);
   if (op.binary) return op.binary->call(self, other);
-  return op.binaryScalar->call(self, other, toIValue(env, args[2], plan, plan.args[2]).toScalar());
+  return op.binaryScalar->call(self, other, scalarFromCode(codes + 4, plan, plan.args[2]));
+}
+
+// callOpUnboxed(opId, owner): an op whose plan is unboxed, its arguments in the shared opArgs.
+// `owner` is the new JS Tensor that gets the result; returns its handle.
+static Napi::Value callOpUnboxed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& data = instance(env);
+  int32_t id = -1;
+  napi_get_value_int32(env, info[0], &id);
+  if (id < 0 || id >= static_cast<int32_t>(data.opPlans.size()) || !data.opPlans[static_cast<size_t>(id)].unboxed.any()) {
+    throw ArgumentError("callOpUnboxed: not the id of an op with an unboxed signature");
+  }
+  return wrapTensorInto(env, callUnboxed(env, data.opPlans[static_cast<size_t>(id)], data.opArgs), info[1]);
 }
 
 // callOp(opId, owner, ...args): args in schema order, undefined for "use the default".
@@ -313,11 +354,6 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   size_t given = info.Length() < 2 ? 0 : info.Length() - 2;
   if (given > plan.args.size()) {
     throw ArgumentError(plan.qualifiedName + "() takes " + std::to_string(plan.args.size()) + " arguments but " + std::to_string(given) + " were given");
-  }
-  if (plan.unboxed.any() && info[1].IsObject()) {
-    napi_value args[3];
-    for (size_t i = 0; i < plan.args.size(); i++) args[i] = i < given ? static_cast<napi_value>(info[i + 2]) : static_cast<napi_value>(env.Undefined());
-    return wrapTensorInto(env, callUnboxed(env, plan, args), info[1]);
   }
   // One stack per thread, reused to save an allocation per call; a re-entrant call (a JS
   // getter on an argument array calling torch) gets its own.
@@ -371,8 +407,14 @@ static Napi::Value opCallsUnboxed(const Napi::CallbackInfo& info) {
 }
 
 void initDispatch(Napi::Env env, Napi::Object exports) {
+  auto& data = instance(env);
+  Napi::ArrayBuffer args = Napi::ArrayBuffer::New(env, 2 * kMaxUnboxedArgs * sizeof(double));
+  data.opArgs = static_cast<double*>(args.Data());
+  data.opArgsBuffer = Napi::Persistent(args);
+  exports.Set("opArgs", args);
   TORCH_NODE_EXPORT(exports, "findOp", findOp);
   TORCH_NODE_EXPORT(exports, "callOp", callOp);
+  TORCH_NODE_EXPORT(exports, "callOpUnboxed", callOpUnboxed);
   TORCH_NODE_EXPORT(exports, "opSchema", opSchema);
   TORCH_NODE_EXPORT(exports, "opCallsUnboxed", opCallsUnboxed);
 }

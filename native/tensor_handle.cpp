@@ -127,10 +127,8 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   return Napi::Value(env, object);
 }
 
-// The entry behind a handle number, disposed or not; null when `value` is not a live handle.
-static TensorEntry* entryOf(Napi::Env env, napi_value value) {
-  double number;
-  if (napi_get_value_double(env, value, &number) != napi_ok) return nullptr;
+// The entry behind a handle number, disposed or not; null when `number` is not a live handle.
+static TensorEntry* entryOf(Napi::Env env, double number) {
   static constexpr double kHandleLimit = static_cast<double>(1ull << (32 + TensorTable::kGenerationBits));
   if (!(number >= 0 && number < kHandleLimit) || std::floor(number) != number) return nullptr;
   auto bits = static_cast<uint64_t>(number);
@@ -139,13 +137,25 @@ static TensorEntry* entryOf(Napi::Env env, napi_value value) {
   return entry;
 }
 
-at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what) {
-  TensorEntry* entry = entryOf(env, value);
+static TensorEntry* entryOf(Napi::Env env, napi_value value) {
+  double number;
+  if (napi_get_value_double(env, value, &number) != napi_ok) return nullptr;
+  return entryOf(env, number);
+}
+
+at::Tensor& unwrapTensor(Napi::Env env, double handle, const char* what) {
+  TensorEntry* entry = entryOf(env, handle);
   if (entry == nullptr) throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
   if (!entry->tensor.defined()) {
     throw std::runtime_error(std::string("'") + what + "' is a Tensor that was disposed; it can no longer be used");
   }
   return entry->tensor;
+}
+
+at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what) {
+  double handle;
+  if (napi_get_value_double(env, value, &handle) != napi_ok) throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
+  return unwrapTensor(env, handle, what);
 }
 
 bool isTensorObject(Napi::Env env, napi_value value) {

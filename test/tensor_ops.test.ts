@@ -407,7 +407,7 @@ describe('the unboxed call path', () => {
       expect(unboxed(name, overload), `${name}.${overload}`).toBe(false);
     }
   });
-  it('converts wrapped numbers, promotes like Python scalars, and reports bad or disposed tensors like the boxed path', () => torch.tidy(() => {
+  it('converts wrapped numbers, promotes like Python scalars, and reports bad or disposed tensors', () => torch.tidy(() => {
     const ints = torch.tensor([1, 2], { dtype: torch.int64 });
     expect(ints.mul(2.5).dtype).toBe(torch.float32);
     expect(ints.add(1.5, { alpha: 2 }).tolist()).toEqual([4, 5]);
@@ -415,8 +415,17 @@ describe('the unboxed call path', () => {
     const gone = torch.ones(2);
     gone.dispose();
     expect(() => ints.mul(gone)).toThrow(/'other' is a Tensor that was disposed/);
-    expect(() => native.callOp(native.findOp('aten::neg', ''), torch.empty(0), 12345.5)).toThrow(/expected a Tensor for 'self'/);
-    expect(() => native.callOp(native.findOp('aten::add', 'Tensor'), torch.empty(0), ints._h, ints._h, 'x')).toThrow(/argument 'alpha' must be a number or boolean/);
+    // What native code reads from the shared arguments is checked there too.
+    const args = new Float64Array(native.opArgs);
+    args.set([1, 12345.5]); // a number that is no handle
+    expect(() => native.callOpUnboxed(native.findOp('aten::neg', ''), torch.empty(0))).toThrow(/expected a Tensor for 'self'/);
+    args.set([1, ints._h, 1, ints._h, 2, 1]); // a boxed number where alpha wants a Scalar
+    expect(() => native.callOpUnboxed(native.findOp('aten::add', 'Tensor'), torch.empty(0))).toThrow(/argument 'alpha' must be a number or boolean/);
+    args.set([1, ints._h, 0, 0]);
+    expect(() => native.callOpUnboxed(native.findOp('aten::mul', 'Tensor'), torch.empty(0))).toThrow(/argument 'other' must be given/);
+    expect(() => native.callOpUnboxed(native.findOp('aten::sum', ''), torch.empty(0))).toThrow(/not the id of an op with an unboxed signature/);
+    // A BigInt has no code there: the boxed path takes it.
+    expect(ints.mul(3n).tolist()).toEqual([3, 6]);
   }));
 });
 

@@ -40,6 +40,8 @@ interface Overload {
   /** Returns one new Tensor: the caller makes the Tensor object and the native call fills it. */
   returnsNewTensor: boolean;
   opId?: number;
+  /** The op has one of the shared C++ signatures that native code calls unboxed (set with opId). */
+  unboxed?: boolean;
 }
 
 const overloadCache = new Map<string, Overload[]>();
@@ -101,6 +103,7 @@ function opIdOf(overload: Overload): number {
       );
     }
     overload.opId = id;
+    overload.unboxed = native.opCallsUnboxed(id);
   }
   return overload.opId;
 }
@@ -232,11 +235,37 @@ function callNative(id: number, owner: TensorLike | undefined, s: unknown[]): un
   }
 }
 
+// Arguments of unboxed calls go through this Float64Array, shared with native/dispatch.cpp:
+// per argument what JS has there and its value. No Node-API call is needed to read them.
+const opArgs = new Float64Array(native.opArgs);
+const ARG = { undefined: 0, number: 1, boxedNumber: 2, false: 3, true: 4 } as const;
+
+/** Writes converted arguments into opArgs; false when one has no code there (a BigInt). */
+function writeUnboxedArgs(slots: unknown[]): boolean {
+  for (let i = 0; i < slots.length; i++) {
+    const v = slots[i];
+    if (typeof v === 'number') {
+      opArgs[2 * i] = ARG.number; // a handle or a Scalar's value: the op's schema says which
+      opArgs[2 * i + 1] = v;
+    } else if (v === undefined) {
+      opArgs[2 * i] = ARG.undefined;
+    } else if (typeof v === 'boolean') {
+      opArgs[2 * i] = v ? ARG.true : ARG.false;
+    } else if (Array.isArray(v) && typeof v[0] === 'number') {
+      opArgs[2 * i] = ARG.boxedNumber;
+      opArgs[2 * i + 1] = v[0];
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Runs the op. A single new Tensor result goes into an object made here (native returns its handle); other results come back from native as they are. */
 function call(overload: Overload, id: number, slots: unknown[]): unknown {
   if (!overload.returnsNewTensor) return callNative(id, undefined, slots);
   const out = new Tensor();
-  const handle = callNative(id, out, slots);
+  const handle = overload.unboxed && writeUnboxedArgs(slots) ? native.callOpUnboxed(id, out) : callNative(id, out, slots);
   // Otherwise null (an undefined tensor) or undefined (the op returned an argument).
   return typeof handle === 'number' ? out._own(handle as Handle) : handle;
 }
