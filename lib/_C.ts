@@ -19,8 +19,10 @@ export interface NativeAddon {
   isDisposed(h: Handle): boolean;
   /** [live tensor count, live native bytes] as float64s, kept current by the addon. */
   readonly tensorStats: ArrayBuffer;
-  sizes(h: Handle): number[];
-  strides(h: Handle): number[];
+  /** The count of sizes, written into `sharedInts`; the array itself when there are more than it holds. */
+  sizes(h: Handle): number | number[];
+  strides(h: Handle): number | number[];
+  readonly sharedInts: ArrayBuffer;
   dim(h: Handle): number;
   numel(h: Handle): number;
   scalarType(h: Handle): number;

@@ -98,6 +98,16 @@ function parseSlice(what: string, spec: string, position: number): [number, numb
   return slice;
 }
 
+// Sizes and strides come back through a Float64Array shared with the addon; native calls return
+// their count (or the array itself when there are more than it holds).
+const sharedInts = new Float64Array(native.sharedInts);
+function intList(result: number | number[]): number[] {
+  if (typeof result !== 'number') return result;
+  const out: number[] = [];
+  for (let i = 0; i < result; i++) out.push(sharedInts[i]);
+  return out;
+}
+
 /** Nested arrays of `shape` over row-major values; `convert` null keeps the values as they are. */
 function nest(flat: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array, shape: number[], convert: ((v: unknown) => unknown) | null): NestedList<unknown> {
   if (shape.length === 0) return convert ? convert(flat[0]) : flat[0];
@@ -169,13 +179,13 @@ export class Tensor {
   // ---- metadata ---------------------------------------------------------------
   /** The sizes of each dimension (Python: `x.shape`, a torch.Size; here a number[]). */
   get shape(): number[] {
-    return native.sizes(this._h);
+    return intList(native.sizes(this._h));
   }
   /** Python: `x.size()` or `x.size(dim)`. */
   size(): number[];
   size(dim: number): number;
   size(dim?: number): number[] | number {
-    const sizes = native.sizes(this._h);
+    const sizes = intList(native.sizes(this._h));
     if (dim === undefined) return sizes;
     if (!Number.isInteger(dim)) throw argumentError('Tensor.size', 'dim', 'an integer', dim);
     const d = dim < 0 ? dim + sizes.length : dim;
@@ -185,7 +195,7 @@ export class Tensor {
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
-    const strides = native.strides(this._h);
+    const strides = intList(native.strides(this._h));
     if (dim === undefined) return strides;
     if (!Number.isInteger(dim)) throw argumentError('Tensor.stride', 'dim', 'an integer', dim);
     const d = dim < 0 ? dim + strides.length : dim;

@@ -90,6 +90,9 @@ struct InstanceData {
   // (lib/memory.ts checks them on every new tensor).
   double* sharedStats = nullptr;
   Napi::Reference<Napi::ArrayBuffer> sharedStatsBuffer;
+  // Sizes and strides on their way to lib/tensor.ts (see tensor_handle.cpp).
+  double* sharedInts = nullptr;
+  Napi::Reference<Napi::ArrayBuffer> sharedIntsBuffer;
   // The arguments of unboxed op calls, written by lib/_ops/dispatch.ts (see dispatch.cpp).
   double* opArgs = nullptr;
   Napi::Reference<Napi::ArrayBuffer> opArgsBuffer;

@@ -371,6 +371,26 @@ describe('shape ops: views share storage like PyTorch', () => {
     });
   });
 
+  // Sizes and strides travel through a 64-value shared buffer; more dimensions come back as an array.
+  it('shape, size and stride hold for 0, 4 and 70 dimensions, and each call gives a fresh array', () => {
+    torch.tidy(() => {
+      expect(torch.tensor(3).shape).toEqual([]);
+      expect(torch.tensor(3).stride()).toEqual([]);
+      const four = torch.zeros(2, 3, 4, 5);
+      expect([four.shape, four.size(), four.size(-1), four.stride(), four.stride(1)]).toEqual([[2, 3, 4, 5], [2, 3, 4, 5], 5, [60, 20, 5, 1], 20]);
+      const many = torch.zeros([...new Array(68).fill(1), 2, 3]);
+      expect(many.shape.length).toBe(70);
+      expect(many.shape.slice(66)).toEqual([1, 1, 2, 3]);
+      expect(many.stride().slice(66)).toEqual([6, 6, 3, 1]);
+      expect(many.size(69)).toBe(3);
+      const shape = four.shape;
+      shape[0] = 99;
+      expect(four.shape[0]).toBe(2);
+      expect(four.view(6, 20).shape).toEqual([6, 20]); // another tensor's call did not reuse the first array
+      expect(shape).toEqual([99, 3, 4, 5]);
+    });
+  });
+
   // BUG (reported): Tensor.is_contiguous() goes through the generated op table, but
   // is_contiguous is not an ATen op (not in native_functions.yaml), so it always throws.
   it('is_contiguous() answers like PyTorch', () => {
