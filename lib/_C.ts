@@ -40,6 +40,9 @@ export interface NativeAddon {
   /** An op that opCallsUnboxed, its arguments written into `opArgs` (see lib/_ops/dispatch.ts). */
   callOpUnboxed(id: number, owner: { readonly _h: Handle }): Handle;
   readonly opArgs: ArrayBuffer;
+  /** [count, handle...]: result tensors that callOp left as undefined placeholders, waiting for `adoptResults`. */
+  readonly unownedResults: ArrayBuffer;
+  adoptResults(...owners: { readonly _h: Handle }[]): void;
   // data
   fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number, asBool?: boolean): Tensor;
   toTypedArray(h: Handle): Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;

@@ -90,6 +90,9 @@ struct InstanceData {
   // (lib/memory.ts checks them on every new tensor).
   double* sharedStats = nullptr;
   Napi::Reference<Napi::ArrayBuffer> sharedStatsBuffer;
+  // [count, handle...] of result tensors waiting for their JS owners (see queueUnowned).
+  double* unownedResults = nullptr;
+  Napi::Reference<Napi::ArrayBuffer> unownedResultsBuffer;
   // Sizes and strides on their way to lib/tensor.ts (see tensor_handle.cpp).
   double* sharedInts = nullptr;
   Napi::Reference<Napi::ArrayBuffer> sharedIntsBuffer;
@@ -116,6 +119,11 @@ struct ArgumentError : std::runtime_error {
 // The JS Tensor for `tensor`, made as `new Tensor(handle)` with the class lib/tensor.ts registered (or null when
 // `tensor` is undefined). Use for results in lists, tuples and other native functions.
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor);
+// For tensors among an op's array results: stored without an owner, their handle queued for
+// lib/_ops/dispatch.ts, which makes their Tensor objects and hands them over (adoptResults).
+// Returns false, storing nothing, when the queue is full.
+bool queueUnowned(Napi::Env env, const at::Tensor& tensor);
+void discardUnowned(Napi::Env env);  // frees what is queued: the results will not reach JS
 // Gives `tensor` to the JS Tensor object `owner` (made by JS just before the call) and returns
 // its handle number: the fast path of callOp, which saves calling back into JS.
 Napi::Value wrapTensorInto(Napi::Env env, at::Tensor tensor, napi_value owner);

@@ -245,8 +245,9 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
   badArgument(plan, arg, "of a type torch-node cannot pass yet (" + arg.typeName + ")");
 }
 
-static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value) {
-  if (value.isTensor()) return wrapTensor(env, value.toTensor());
+// `queue`: tensors inside the arrays go to JS through queueUnowned, as undefined placeholders.
+static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value, bool queue = false) {
+  if (value.isTensor()) return queue && queueUnowned(env, value.toTensor()) ? env.Undefined() : wrapTensor(env, value.toTensor());
   if (value.isNone()) return env.Null();
   if (value.isInt()) return fromScalar(env, at::Scalar(value.toInt()));
   if (value.isDouble()) return Napi::Number::New(env, value.toDouble());
@@ -256,7 +257,7 @@ static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value) {
   if (value.isTensorList()) {
     auto list = value.toTensorList();
     Napi::Array array = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); i++) array.Set(static_cast<uint32_t>(i), wrapTensor(env, list.get(i)));
+    for (size_t i = 0; i < list.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, list.get(i), queue));
     return array;
   }
   if (value.isIntList()) {
@@ -272,13 +273,13 @@ static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value) {
   if (value.isTuple()) {
     const auto& elements = value.toTupleRef().elements();
     Napi::Array array = Napi::Array::New(env, elements.size());
-    for (size_t i = 0; i < elements.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, elements[i]));
+    for (size_t i = 0; i < elements.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, elements[i], queue));
     return array;
   }
   if (value.isList()) {
     auto list = value.toListRef();
     Napi::Array array = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, list[i]));
+    for (size_t i = 0; i < list.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, list[i], queue));
     return array;
   }
   if (value.isDevice()) return Napi::String::New(env, value.toDevice().str());
@@ -379,13 +380,17 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   plan.op.callBoxed(&stack);
   const torch::jit::Stack& results = stack;
   if (plan.returnsFirstArgument || results.empty()) return env.Undefined();
-  if (results.size() == 1) {
-    if (info[1].IsObject() && results[0].isTensor()) return wrapTensorInto(env, results[0].toTensor(), info[1]);
-    return fromIValue(env, results[0]);
+  if (results.size() == 1 && info[1].IsObject() && results[0].isTensor()) return wrapTensorInto(env, results[0].toTensor(), info[1]);
+  // Tensors inside tuples and lists are handed to JS to make their objects (queueUnowned).
+  try {
+    if (results.size() == 1) return fromIValue(env, results[0], /*queue=*/!results[0].isTensor());
+    Napi::Array array = Napi::Array::New(env, results.size());
+    for (size_t i = 0; i < results.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, results[i], /*queue=*/true));
+    return array;
+  } catch (...) {
+    discardUnowned(env);
+    throw;
   }
-  Napi::Array array = Napi::Array::New(env, results.size());
-  for (size_t i = 0; i < results.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, results[i]));
-  return array;
 }
 
 // The schema string of an op id, as this libtorch has it (for error messages and tests).

@@ -61,10 +61,12 @@ void TensorTable::free(uint32_t index) {
 
 // handle = index * 256 + generation: exact as a JS number, and a small integer (a Smi, which V8
 // stores without allocating) for the first four million slots.
-static Napi::Value handleOf(Napi::Env env, uint32_t index) {
+static double handleNumber(Napi::Env env, uint32_t index) {
   uint64_t generation = instance(env).tensors.find(index)->generation;
-  return Napi::Number::New(env, static_cast<double>((static_cast<uint64_t>(index) << TensorTable::kGenerationBits) | generation));
+  return static_cast<double>((static_cast<uint64_t>(index) << TensorTable::kGenerationBits) | generation);
 }
+static uint32_t indexOfHandle(double handle) { return static_cast<uint32_t>(static_cast<uint64_t>(handle) >> TensorTable::kGenerationBits); }
+static Napi::Value handleOf(Napi::Env env, uint32_t index) { return Napi::Number::New(env, handleNumber(env, index)); }
 
 static uint32_t store(Napi::Env env, at::Tensor tensor) {
   auto& data = instance(env);
@@ -125,6 +127,46 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   }
   attach(env, object, index);
   return Napi::Value(env, object);
+}
+
+// ---- result tensors that JS adopts ----------------------------------------------
+// Making a Tensor object from C++ (napi_new_instance calls into JS) costs ~0.4 µs more per tensor
+// than JS making it itself. So the tensors among an op's array results (tuples, lists) are stored
+// without an owner and their handles queued here, [count, handle...], in a buffer shared with
+// lib/_ops/dispatch.ts. JS makes one Tensor per queued handle and passes them to adoptResults.
+static constexpr size_t kUnownedCapacity = 64;
+
+bool queueUnowned(Napi::Env env, const at::Tensor& tensor) {
+  auto& data = instance(env);
+  auto count = static_cast<size_t>(data.unownedResults[0]);
+  if (count >= kUnownedCapacity || !tensor.defined()) return false;
+  data.unownedResults[1 + count] = handleNumber(env, store(env, tensor));
+  data.unownedResults[0] = static_cast<double>(count + 1);
+  return true;
+}
+
+void discardUnowned(Napi::Env env) {
+  auto& data = instance(env);
+  auto count = static_cast<size_t>(data.unownedResults[0]);
+  data.unownedResults[0] = 0;
+  for (size_t i = 0; i < count; i++) discard(env, indexOfHandle(data.unownedResults[1 + i]));
+}
+
+// adoptResults(...owners): owner i gets the i-th queued tensor; the queue empties.
+static Napi::Value adoptResults(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& data = instance(env);
+  auto count = static_cast<size_t>(data.unownedResults[0]);
+  data.unownedResults[0] = 0;
+  const double* handles = data.unownedResults + 1;
+  bool valid = info.Length() == count;
+  for (size_t i = 0; valid && i < count; i++) valid = info[i].IsObject();
+  if (!valid) {
+    for (size_t i = 0; i < count; i++) discard(env, indexOfHandle(handles[i]));  // none is left without an owner
+    throw ArgumentError("adoptResults: expected " + std::to_string(count) + " new Tensor objects");
+  }
+  for (size_t i = 0; i < count; i++) attach(env, info[i], indexOfHandle(handles[i]));
+  return env.Undefined();
 }
 
 // The entry behind a handle number, disposed or not; null when `number` is not a live handle.
@@ -310,6 +352,11 @@ void initTensorHandles(Napi::Env env, Napi::Object exports) {
   data.sharedInts = static_cast<double*>(ints.Data());
   data.sharedIntsBuffer = Napi::Persistent(ints);
   exports.Set("sharedInts", ints);
+  Napi::ArrayBuffer unowned = Napi::ArrayBuffer::New(env, (1 + kUnownedCapacity) * sizeof(double));
+  data.unownedResults = static_cast<double*>(unowned.Data());
+  data.unownedResultsBuffer = Napi::Persistent(unowned);
+  exports.Set("unownedResults", unowned);
+  TORCH_NODE_EXPORT(exports, "adoptResults", adoptResults);
   TORCH_NODE_EXPORT(exports, "setTensorClass", setTensorClass);
   TORCH_NODE_EXPORT(exports, "dispose", dispose);
   TORCH_NODE_EXPORT(exports, "isDisposed", isDisposed);

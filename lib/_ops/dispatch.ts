@@ -261,9 +261,37 @@ function writeUnboxedArgs(slots: unknown[]): boolean {
   return true;
 }
 
+// The tensors among array results (tuples, lists) come back from native code as undefined
+// placeholders, their handles queued in this buffer as [count, handle...]: making each Tensor
+// object here is ~0.4 µs cheaper than native code calling the constructor.
+const unownedResults = new Float64Array(native.unownedResults);
+
+/** Makes the Tensors of queued result handles, hands them to native code, and puts them in the placeholders. */
+function adoptResults(result: unknown): unknown {
+  const count = unownedResults[0];
+  if (count === 0) return result;
+  const owners: TensorLike[] = [];
+  for (let i = 0; i < count; i++) owners.push(new Tensor()._own(unownedResults[1 + i] as Handle));
+  if (count === 1) native.adoptResults(owners[0]);
+  else if (count === 2) native.adoptResults(owners[0], owners[1]);
+  else native.adoptResults(...owners);
+  fillPlaceholders(result as unknown[], owners, 0);
+  return result;
+}
+
+/** Replaces the undefined placeholders of `array` (nested arrays included, in order) with owners[next...]; returns the next index. */
+function fillPlaceholders(array: unknown[], owners: TensorLike[], next: number): number {
+  for (let i = 0; i < array.length; i++) {
+    const v = array[i];
+    if (v === undefined) array[i] = owners[next++];
+    else if (Array.isArray(v)) next = fillPlaceholders(v, owners, next);
+  }
+  return next;
+}
+
 /** Runs the op. A single new Tensor result goes into an object made here (native returns its handle); other results come back from native as they are. */
 function call(overload: Overload, id: number, slots: unknown[]): unknown {
-  if (!overload.returnsNewTensor) return callNative(id, undefined, slots);
+  if (!overload.returnsNewTensor) return adoptResults(callNative(id, undefined, slots));
   const out = new Tensor();
   const handle = overload.unboxed && writeUnboxedArgs(slots) ? native.callOpUnboxed(id, out) : callNative(id, out, slots);
   // Otherwise null (an undefined tensor) or undefined (the op returned an argument).
