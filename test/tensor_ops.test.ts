@@ -391,6 +391,18 @@ describe('shape ops: views share storage like PyTorch', () => {
     });
   });
 
+  it('x.device is one frozen Device per device string', () => {
+    torch.tidy(() => {
+      const [x, y] = [torch.ones(1), torch.zeros(2, 2)];
+      expect(x.device).toBe(y.device);
+      expect(String(x.device)).toBe('cpu');
+      expect(x.device.type).toBe(torch.device('cpu').type);
+      expect(Object.isFrozen(x.device)).toBe(true);
+      expect(() => { (x.device as { type: string }).type = 'cuda'; }).toThrow(TypeError);
+      expect(y.device.type).toBe('cpu');
+    });
+  });
+
   // BUG (reported): Tensor.is_contiguous() goes through the generated op table, but
   // is_contiguous is not an ATen op (not in native_functions.yaml), so it always throws.
   it('is_contiguous() answers like PyTorch', () => {
