@@ -14,7 +14,7 @@ export interface NativeAddon {
   /** [mmap threshold, trim threshold] that the addon gave glibc at load, or null (native/addon.cpp). */
   mallocTuning(): [number, number] | null;
   // tensor handles
-  setTensorClass(cls: new (h: Handle) => Tensor): void;
+  setTensorClass(cls: new (h: Handle) => object): void;
   dispose(h: Handle): void;
   isDisposed(h: Handle): boolean;
   /** [live tensor count, live native bytes] as float64s, kept current by the addon. */

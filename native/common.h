@@ -6,6 +6,7 @@
 #include "pch.h"
 
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,22 +87,13 @@ struct InstanceData {
   Napi::FunctionReference notImplementedError;
   int64_t liveTensors = 0;
   int64_t reportedBytes = 0;    // native bytes of live tensors
-  // The two counts above, mirrored into an ArrayBuffer that JS reads without a call
-  // (lib/memory.ts checks them on every new tensor).
-  double* sharedStats = nullptr;
-  Napi::Reference<Napi::ArrayBuffer> sharedStatsBuffer;
-  // [count, handle...] of result tensors waiting for their JS owners (see queueUnowned).
-  double* unownedResults = nullptr;
-  Napi::Reference<Napi::ArrayBuffer> unownedResultsBuffer;
-  // Sizes and strides on their way to lib/tensor.ts (see tensor_handle.cpp).
-  double* sharedInts = nullptr;
-  Napi::Reference<Napi::ArrayBuffer> sharedIntsBuffer;
-  // The arguments of unboxed op calls, written by lib/_ops/dispatch.ts (see dispatch.cpp).
-  double* opArgs = nullptr;
-  Napi::Reference<Napi::ArrayBuffer> opArgsBuffer;
-  // The indices of x.index(...), written by lib/tensor.ts (see indexing.cpp).
-  double* indexCodes = nullptr;
-  Napi::Reference<Napi::ArrayBuffer> indexCodesBuffer;
+  // Float64Arrays shared with lib/, which reads and writes them without a call (see shareDoubles):
+  double* sharedStats = nullptr;     // [liveTensors, reportedBytes], checked by lib/memory.ts on every new tensor
+  double* unownedResults = nullptr;  // [count, handle...] of result tensors waiting for JS owners (queueUnowned)
+  double* sharedInts = nullptr;      // sizes and strides on their way to lib/tensor.ts
+  double* opArgs = nullptr;          // arguments of unboxed op calls, from lib/_ops/dispatch.ts
+  double* indexCodes = nullptr;      // the indices of x.index(...), from lib/tensor.ts
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> sharedBuffers;  // keeps the pointers above valid
   int64_t unreportedBytes = 0;  // change not yet passed to V8 (see reportBytes)
   std::vector<OpPlan> opPlans;  // op ids handed to JS index into this
   TensorTable tensors;
@@ -117,7 +109,7 @@ struct ArgumentError : std::runtime_error {
 
 // ---- tensor handles -------------------------------------------------------
 // The JS Tensor for `tensor`, made as `new Tensor(handle)` with the class lib/tensor.ts registered (or null when
-// `tensor` is undefined). Use for results in lists, tuples and other native functions.
+// `tensor` is undefined). For the results of native functions other than callOp.
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor);
 // For tensors among an op's array results: stored without an owner, their handle queued for
 // lib/_ops/dispatch.ts, which makes their Tensor objects and hands them over (adoptResults).
@@ -130,9 +122,9 @@ Napi::Value wrapTensorInto(Napi::Env env, at::Tensor tensor, napi_value owner);
 // Returns the tensor behind a handle number; `what` names the argument in errors.
 at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what);
 at::Tensor& unwrapTensor(Napi::Env env, double handle, const char* what);  // a handle read from shared memory
-// For the slow paths that take mixed values (indexing, TorchScript arguments): whether `value`
-// is a JS Tensor object, and its tensor.
-bool isTensorObject(Napi::Env env, napi_value value);
+// For the slow paths that take mixed values (indexing, TorchScript arguments): the tensor of a JS
+// Tensor object, or null when `value` is not one.
+at::Tensor* tensorOfObject(Napi::Env env, napi_value value, const char* what);
 at::Tensor& unwrapTensorObject(Napi::Env env, napi_value value, const char* what);
 
 // ---- the guard -------------------------------------------------------------
@@ -154,31 +146,16 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
   (exports).Set(name, Napi::Function::New<::torch_node::guarded<fn>>((exports).Env(), name))
 
 // ---- small conversions -----------------------------------------------------
+// An ArrayBuffer of `count` doubles exported as `name`, for JS to read and write without a call.
+double* shareDoubles(Napi::Env env, Napi::Object exports, const char* name, size_t count);
+// Whether a JS number is an integer that converts to int64_t exactly (beyond 2^53, JS passes BigInts).
+constexpr double kMaxExactInteger = 9007199254740992.0;
+inline bool isExactInteger(double d) { return std::isfinite(d) && std::floor(d) == d && std::fabs(d) <= kMaxExactInteger; }
 int64_t toInt64(Napi::Env env, napi_value value, const char* what);
-int64_t toInt64(Napi::Env env, napi_value value, napi_valuetype type, const char* what);  // type already known
 Napi::Value fromInt64(Napi::Env env, int64_t value);
 std::vector<int64_t> toInt64List(Napi::Env env, napi_value value, const char* what);
 Napi::Array fromIntList(Napi::Env env, at::IntArrayRef values);
 Napi::Value fromScalar(Napi::Env env, const at::Scalar& scalar);
-
-// Calls fn(element, type) for each element of the JS array `array`, with one napi_typeof each
-// (these walks run on hot paths: op arguments, indices). False when `array` is not an array.
-template <typename Fn>
-bool forEachElement(Napi::Env env, napi_value array, Fn fn) {
-  bool isArray = false;
-  napi_is_array(env, array, &isArray);
-  if (!isArray) return false;
-  uint32_t length = 0;
-  napi_get_array_length(env, array, &length);
-  for (uint32_t i = 0; i < length; i++) {
-    napi_value element;
-    napi_get_element(env, array, i, &element);
-    napi_valuetype type;
-    napi_typeof(env, element, &type);
-    fn(element, type);
-  }
-  return true;
-}
 
 // ---- module init per area --------------------------------------------------
 void initTensorHandles(Napi::Env env, Napi::Object exports);

@@ -116,7 +116,7 @@ static int64_t intValue(Napi::Env env, napi_value v, napi_valuetype type, const 
     double d = numberValue(env, v);
     if (!std::isfinite(d) || std::floor(d) != d) badArgument(plan, arg, "an integer, got " + std::to_string(d));
     // Casting a double outside int64's range is undefined behaviour; larger values must be BigInts.
-    if (std::fabs(d) > 9007199254740992.0) badArgument(plan, arg, "an integer within ±2^53 (pass a BigInt for larger values), got " + std::to_string(d));
+    if (std::fabs(d) > kMaxExactInteger) badArgument(plan, arg, "an integer within ±2^53 (pass a BigInt for larger values), got " + std::to_string(d));
     return static_cast<int64_t>(d);
   }
   if (type == napi_bigint) {
@@ -136,9 +136,7 @@ static int64_t intValue(Napi::Env env, napi_value v, napi_valuetype type, const 
 
 // JS has one number type: integral values are passed as ints, like Python's `2`.
 static c10::IValue numberIValue(double d) {
-  if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9007199254740992.0 && !(d == 0 && std::signbit(d))) {
-    return c10::IValue(static_cast<int64_t>(d));
-  }
+  if (isExactInteger(d) && !(d == 0 && std::signbit(d))) return c10::IValue(static_cast<int64_t>(d));
   return c10::IValue(d);
 }
 
@@ -163,8 +161,20 @@ static c10::IValue scalarValue(Napi::Env env, napi_value v, napi_valuetype type,
 
 template <typename T, typename Convert>
 static c10::List<T> listOf(Napi::Env env, napi_value v, Convert convert, const OpPlan& plan, const ArgPlan& arg, const char* expected) {
+  bool isArray = false;
+  napi_is_array(env, v, &isArray);
+  if (!isArray) badArgument(plan, arg, expected);
+  uint32_t length = 0;
+  napi_get_array_length(env, v, &length);
   c10::List<T> list;
-  if (!forEachElement(env, v, [&](napi_value element, napi_valuetype type) { list.push_back(convert(element, type)); })) badArgument(plan, arg, expected);
+  list.reserve(length);
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value element;
+    napi_get_element(env, v, i, &element);
+    napi_valuetype type;
+    napi_typeof(env, element, &type);
+    list.push_back(convert(element, type));
+  }
   return list;
 }
 
@@ -412,11 +422,7 @@ static Napi::Value opCallsUnboxed(const Napi::CallbackInfo& info) {
 }
 
 void initDispatch(Napi::Env env, Napi::Object exports) {
-  auto& data = instance(env);
-  Napi::ArrayBuffer args = Napi::ArrayBuffer::New(env, 2 * kMaxUnboxedArgs * sizeof(double));
-  data.opArgs = static_cast<double*>(args.Data());
-  data.opArgsBuffer = Napi::Persistent(args);
-  exports.Set("opArgs", args);
+  instance(env).opArgs = shareDoubles(env, exports, "opArgs", 2 * kMaxUnboxedArgs);
   TORCH_NODE_EXPORT(exports, "findOp", findOp);
   TORCH_NODE_EXPORT(exports, "callOp", callOp);
   TORCH_NODE_EXPORT(exports, "callOpUnboxed", callOpUnboxed);

@@ -1,11 +1,7 @@
 // Python's x[...] and x[...] = v, through ATen's own TensorIndex machinery.
-// JS encodes each index: integer, null (None), "..." (Ellipsis), boolean,
-// a Tensor object, or [start, stop, step] for a slice (null = omitted).
 #include "common.h"
 
 #include <ATen/TensorIndexing.h>
-
-#include <cmath>
 
 namespace torch_node {
 
@@ -21,7 +17,7 @@ static constexpr uint32_t kMaxIndices = 256;
 static constexpr uint32_t kCodesPerIndex = 4;
 
 static int64_t indexInteger(double value, const char* what) {
-  if (!std::isfinite(value) || std::floor(value) != value || std::fabs(value) > 9007199254740992.0) {
+  if (!isExactInteger(value)) {
     throw ArgumentError(std::string("index: ") + what + " must be an integer within ±2^53, got " + std::to_string(value));
   }
   return static_cast<int64_t>(value);
@@ -99,11 +95,7 @@ static Napi::Value indexPut(const Napi::CallbackInfo& info) {
 }
 
 void initIndexing(Napi::Env env, Napi::Object exports) {
-  auto& data = instance(env);
-  Napi::ArrayBuffer codes = Napi::ArrayBuffer::New(env, kMaxIndices * kCodesPerIndex * sizeof(double));
-  data.indexCodes = static_cast<double*>(codes.Data());
-  data.indexCodesBuffer = Napi::Persistent(codes);
-  exports.Set("indexCodes", codes);
+  instance(env).indexCodes = shareDoubles(env, exports, "indexCodes", kMaxIndices * kCodesPerIndex);
   TORCH_NODE_EXPORT(exports, "index", index);
   TORCH_NODE_EXPORT(exports, "indexPut", indexPut);
 }

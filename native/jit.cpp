@@ -92,7 +92,7 @@ c10::IValue listFrom(std::vector<c10::IValue> items, c10::TypePtr elementHint) {
 c10::IValue toIValue(Napi::Env env, Napi::Value value, const c10::TypePtr& rawHint) {
   c10::TypePtr hint = unwrapOptional(rawHint);
   if (value.IsNull() || value.IsUndefined()) return c10::IValue();
-  if (isTensorObject(env, value)) return c10::IValue(unwrapTensorObject(env, value, "argument"));
+  if (at::Tensor* tensor = tensorOfObject(env, value, "argument")) return c10::IValue(*tensor);
   if (value.IsBoolean()) return c10::IValue(value.As<Napi::Boolean>().Value());
   if (value.IsNumber()) {
     double v = value.As<Napi::Number>().DoubleValue();

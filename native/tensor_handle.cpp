@@ -173,9 +173,8 @@ static Napi::Value adoptResults(const Napi::CallbackInfo& info) {
 static TensorEntry* entryOf(Napi::Env env, double number) {
   static constexpr double kHandleLimit = static_cast<double>(1ull << (32 + TensorTable::kGenerationBits));
   if (!(number >= 0 && number < kHandleLimit) || std::floor(number) != number) return nullptr;
-  auto bits = static_cast<uint64_t>(number);
-  TensorEntry* entry = instance(env).tensors.find(static_cast<uint32_t>(bits >> TensorTable::kGenerationBits));
-  if (entry == nullptr || !entry->inUse || entry->generation != (bits & TensorTable::kGenerationMask)) return nullptr;
+  TensorEntry* entry = instance(env).tensors.find(indexOfHandle(number));
+  if (entry == nullptr || !entry->inUse || entry->generation != (static_cast<uint64_t>(number) & TensorTable::kGenerationMask)) return nullptr;
   return entry;
 }
 
@@ -200,17 +199,19 @@ at::Tensor& unwrapTensor(Napi::Env env, napi_value value, const char* what) {
   return unwrapTensor(env, handle, what);
 }
 
-bool isTensorObject(Napi::Env env, napi_value value) {
+at::Tensor* tensorOfObject(Napi::Env env, napi_value value, const char* what) {
   auto& data = instance(env);
   napi_valuetype type;
-  if (data.tensorClass.IsEmpty() || napi_typeof(env, value, &type) != napi_ok || type != napi_object) return false;
-  bool result = false;
-  return napi_instanceof(env, value, data.tensorClass.Value(), &result) == napi_ok && result;
+  if (data.tensorClass.IsEmpty() || napi_typeof(env, value, &type) != napi_ok || type != napi_object) return nullptr;
+  bool isTensor = false;
+  if (napi_instanceof(env, value, data.tensorClass.Value(), &isTensor) != napi_ok || !isTensor) return nullptr;
+  return &unwrapTensor(env, Napi::Object(env, value).Get("_h"), what);
 }
 
 at::Tensor& unwrapTensorObject(Napi::Env env, napi_value value, const char* what) {
-  if (!isTensorObject(env, value)) throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
-  return unwrapTensor(env, Napi::Object(env, value).Get("_h"), what);
+  at::Tensor* tensor = tensorOfObject(env, value, what);
+  if (tensor == nullptr) throw ArgumentError(std::string("expected a Tensor for '") + what + "'");
+  return *tensor;
 }
 
 // setTensorClass(Tensor): native code makes the JS object for a new tensor as `new Tensor(handle)`.
@@ -281,19 +282,22 @@ static Napi::Value isSameTensor(const Napi::CallbackInfo& info) {
 }
 
 // ---- conversions shared by the other areas ---------------------------------
+double* shareDoubles(Napi::Env env, Napi::Object exports, const char* name, size_t count) {
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, count * sizeof(double));
+  instance(env).sharedBuffers.push_back(Napi::Persistent(buffer));
+  exports.Set(name, buffer);
+  return static_cast<double*>(buffer.Data());
+}
+
 int64_t toInt64(Napi::Env env, napi_value value, const char* what) {
   napi_valuetype type;
   napi_typeof(env, value, &type);
-  return toInt64(env, value, type, what);
-}
-
-int64_t toInt64(Napi::Env env, napi_value value, napi_valuetype type, const char* what) {
   if (type == napi_number) {
     double d = Napi::Number(env, value).DoubleValue();
     if (!std::isfinite(d) || std::floor(d) != d) {
       throw ArgumentError(std::string("expected an integer for '") + what + "' but received " + std::to_string(d));
     }
-    if (std::fabs(d) > 9007199254740992.0) {
+    if (std::fabs(d) > kMaxExactInteger) {
       throw ArgumentError(std::string("'") + what + "' is beyond 2^53 as a JS number; pass a BigInt");
     }
     return static_cast<int64_t>(d);
@@ -343,19 +347,10 @@ Napi::Value fromScalar(Napi::Env env, const at::Scalar& scalar) {
 void initTensorHandles(Napi::Env env, Napi::Object exports) {
   // [live tensor count, live native bytes] as float64s, kept up to date by the native side.
   auto& data = instance(env);
-  Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, 2 * sizeof(double));
-  data.sharedStats = static_cast<double*>(stats.Data());
-  data.sharedStatsBuffer = Napi::Persistent(stats);
+  data.sharedStats = shareDoubles(env, exports, "tensorStats", 2);
   publishStats(data);
-  exports.Set("tensorStats", stats);
-  Napi::ArrayBuffer ints = Napi::ArrayBuffer::New(env, kSharedIntsCapacity * sizeof(double));
-  data.sharedInts = static_cast<double*>(ints.Data());
-  data.sharedIntsBuffer = Napi::Persistent(ints);
-  exports.Set("sharedInts", ints);
-  Napi::ArrayBuffer unowned = Napi::ArrayBuffer::New(env, (1 + kUnownedCapacity) * sizeof(double));
-  data.unownedResults = static_cast<double*>(unowned.Data());
-  data.unownedResultsBuffer = Napi::Persistent(unowned);
-  exports.Set("unownedResults", unowned);
+  data.sharedInts = shareDoubles(env, exports, "sharedInts", kSharedIntsCapacity);
+  data.unownedResults = shareDoubles(env, exports, "unownedResults", 1 + kUnownedCapacity);
   TORCH_NODE_EXPORT(exports, "adoptResults", adoptResults);
   TORCH_NODE_EXPORT(exports, "setTensorClass", setTensorClass);
   TORCH_NODE_EXPORT(exports, "dispose", dispose);

@@ -380,7 +380,7 @@ describe('tensor handles', () => {
       x.add_(1); // in place: returns x itself
       x.contiguous(); // dropped
       expect(() => x.view(7)).toThrow(/invalid for input of size 3/); // fails after its result object was made
-      x.max(0); // a tuple, made through the native side's Tensor factory
+      x.max(0); // a tuple: its Tensors are made in JS and adopted (adoptResults)
       x.unbind(0); // a list
     }
     settle();

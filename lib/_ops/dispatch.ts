@@ -21,6 +21,8 @@ type TensorClass = { new (handle?: Handle): TensorLike; prototype: TensorLike };
 let Tensor: TensorClass;
 export function registerTensorClass(cls: TensorClass): void {
   Tensor = cls;
+  // Native code makes the Tensors that other native functions return with `new Tensor(handle)`.
+  native.setTensorClass(cls);
 }
 
 interface Overload {

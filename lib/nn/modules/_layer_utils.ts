@@ -26,7 +26,6 @@ export const FACTORY = [
   ['dtype', null as DType | null],
 ] as const;
 
-/** A constructor signature: `name` for messages, the number of required arguments, the optional parameters with defaults. */
 /**
  * The tensor checks that end Python's fast-path conditions in MultiheadAttention and
  * TransformerEncoderLayer: every tensor the fused op takes exists (a bias=False layer would pass
@@ -38,6 +37,7 @@ export function fusedOpAccepts(tensors: readonly (Tensor | null)[]): boolean {
   return !(is_grad_enabled() && tensors.some((t) => t!.requires_grad));
 }
 
+/** A constructor signature: `name` for messages, the number of required arguments, the optional parameters with defaults. */
 export function signature<const P extends ParamList>(name: string, required: number, params: P): Signature<P, readonly []> {
   return new Signature(name, required, params, [] as const);
 }

@@ -157,6 +157,16 @@ export class MultiheadAttention extends Module {
     if (this.bias_v !== null) init.xavier_normal_(this.bias_v);
   }
 
+  /** Python's `why_not_fast_path` checks: batched self-attention (one tensor for query, key and value) in eval mode, nothing autograd must record, ... */
+  _canTakeFastPath(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | null): boolean {
+    if (query.dim() !== 3 || query !== key || key !== value) return false;
+    if (this.in_proj_bias !== null && query.dtype !== this.in_proj_bias.dtype) return false;
+    if (this.in_proj_weight !== null && query.dtype !== this.in_proj_weight.dtype) return false;
+    if (this.training || !this.batch_first || this.bias_k !== null || this.bias_v !== null || this.dropout || this.add_zero_attn) return false;
+    if (!this._qkv_same_embed_dim || attn_mask !== null || this.num_heads % 2 === 1 || torch.is_autocast_enabled()) return false;
+    return fusedOpAccepts([query, this.in_proj_weight, this.in_proj_bias, this.out_proj.weight, this.out_proj.bias]);
+  }
+
   /**
    * Attends from query to key/value. Python: `forward(query, key, value, key_padding_mask=None,
    * need_weights=True, attn_mask=None, average_attn_weights=True)`.
@@ -169,16 +179,6 @@ export class MultiheadAttention extends Module {
    *
    * Returns `[attn_output, attn_output_weights]`, the weights null unless need_weights.
    */
-  /** Python's `why_not_fast_path` checks: batched self-attention (one tensor for query, key and value) in eval mode, nothing autograd must record, ... */
-  _canTakeFastPath(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | null): boolean {
-    if (query.dim() !== 3 || query !== key || key !== value) return false;
-    if (this.in_proj_bias !== null && query.dtype !== this.in_proj_bias.dtype) return false;
-    if (this.in_proj_weight !== null && query.dtype !== this.in_proj_weight.dtype) return false;
-    if (this.training || !this.batch_first || this.bias_k !== null || this.bias_v !== null || this.dropout || this.add_zero_attn) return false;
-    if (!this._qkv_same_embed_dim || attn_mask !== null || this.num_heads % 2 === 1 || torch.is_autocast_enabled()) return false;
-    return fusedOpAccepts([query, this.in_proj_weight, this.in_proj_bias, this.out_proj.weight, this.out_proj.bias]);
-  }
-
   override forward(query: Tensor, key: Tensor, value: Tensor, ...args: MultiheadAttentionForwardArgs): [Tensor, Tensor | null] {
     const a = MHA_FORWARD.parse(args);
     const where = 'MultiheadAttention.forward';
