@@ -15,7 +15,8 @@
         "native/distributed.cpp",
         "native/indexing.cpp",
         "native/jit.cpp",
-        "native/tensor_handle.cpp"
+        "native/tensor_handle.cpp",
+        "native/unboxed.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -33,14 +33,17 @@ export interface NativeAddon {
   isSameTensor(a: Handle, b: Handle): boolean;
   // ops
   findOp(name: string, overload: string): number;
-  /** `owner`: a new Tensor that receives the result when the op returns one Tensor (the call then returns its handle), else undefined. */
-  callOp(id: number, owner: { readonly _h: Handle } | undefined, ...args: unknown[]): unknown;
+  /**
+   * The arguments are in `opArgs` (written by lib/_ops/dispatch.ts callOp); `jsValues` are those it
+   * could not code there. `owner`: a new Tensor that receives the result when the op returns one
+   * Tensor (the call then returns its handle), else undefined.
+   */
+  callOp(id: number, owner: { readonly _h: Handle } | undefined, ...jsValues: unknown[]): unknown;
   opSchema(id: number): string;
   opCallsUnboxed(id: number): boolean;
-  /** An op that opCallsUnboxed, its arguments written into `opArgs` (see lib/_ops/dispatch.ts). */
-  callOpUnboxed(id: number, owner: { readonly _h: Handle }): Handle;
   readonly opArgs: ArrayBuffer;
-  /** [count, handle...]: result tensors that callOp left as undefined placeholders, waiting for `adoptResults`. */
+  readonly maxOpArgs: number;
+  /** [count, handle...]: result tensors that callOp queued (returning true, or undefined placeholders), waiting for `adoptResults`. */
   readonly unownedResults: ArrayBuffer;
   adoptResults(...owners: { readonly _h: Handle }[]): void;
   // data

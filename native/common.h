@@ -23,19 +23,18 @@ struct ArgPlan {
   std::string name;
   c10::optional<c10::IValue> defaultValue;
   std::string typeName;
+  std::string realType;  // the schema's own type, SymInt and ScalarType included: "SymInt[]", "ScalarType?"
 };
 
-// The C++ signatures that the hottest ops share. An op with one of them is also called unboxed,
-// as at::add is: with its tensors borrowed from the table and no IValue stack. On 1-element
-// tensors that saves ~60 ns of a ~1 µs call. Every other op goes through the boxed path.
-template <typename Fn>
-using Unboxed = c10::optional<c10::TypedOperatorHandle<Fn>>;
-struct UnboxedOp {
-  Unboxed<at::Tensor(const at::Tensor&)> unary;                                            // neg, exp, relu
-  Unboxed<at::Tensor(const at::Tensor&, const at::Tensor&)> binary;                        // mul, div, matmul
-  Unboxed<at::Tensor(const at::Tensor&, const at::Scalar&)> tensorScalar;                  // pow, gt, leaky_relu
-  Unboxed<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Scalar&)> binaryScalar;  // add, sub, masked_fill
-  bool any() const { return unary || binary || tensorScalar || binaryScalar; }
+struct OpPlan;
+struct OpCall;
+// How an op whose C++ signature unboxed.cpp knows is called as at::add is: with its tensors
+// borrowed from the table and no IValue stack (on small tensors, the stack and the boxed kernel
+// wrapper cost up to 0.2 µs, most of it in lists). Other ops go through the boxed path.
+struct UnboxedCall {
+  at::Tensor (*call)(const void* typedHandle, const OpCall& args) = nullptr;
+  std::shared_ptr<const void> typedHandle;  // the c10::TypedOperatorHandle<Fn> that `call` takes
+  explicit operator bool() const { return call != nullptr; }
 };
 
 struct OpPlan {
@@ -43,7 +42,7 @@ struct OpPlan {
   std::string qualifiedName;
   std::vector<ArgPlan> args;
   bool returnsFirstArgument;  // in-place ops: JS returns the object it already has
-  UnboxedOp unboxed;
+  UnboxedCall unboxed;
 };
 
 // One slot of the tensor table. A JS Tensor knows its slot by a handle number (slot index and
@@ -114,6 +113,7 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor);
 // For tensors among an op's array results: stored without an owner, their handle queued for
 // lib/_ops/dispatch.ts, which makes their Tensor objects and hands them over (adoptResults).
 // Returns false, storing nothing, when the queue is full.
+constexpr size_t kUnownedCapacity = 64;
 bool queueUnowned(Napi::Env env, const at::Tensor& tensor);
 void discardUnowned(Napi::Env env);  // frees what is queued: the results will not reach JS
 // Gives `tensor` to the JS Tensor object `owner` (made by JS just before the call) and returns

@@ -2,7 +2,7 @@
 // libtorch's dispatcher and call it boxed. Arguments are converted by the schema's
 // own types, so every ATen op (autograd included) is reachable without a
 // hand-written wrapper, and an op missing from the linked libtorch is a clear error.
-#include "common.h"
+#include "op_args.h"
 
 #include <ATen/ScalarOps.h>
 
@@ -43,29 +43,6 @@ static ArgKind kindOf(const c10::TypePtr& type) {
   }
 }
 
-// The op's handle for one of the shared unboxed signatures, when its arguments have that shape.
-// typed<>() checks the C++ signature the kernels were registered with: an op whose schema only
-// looks alike stays boxed.
-static UnboxedOp unboxedOf(const c10::OperatorHandle& op, const OpPlan& plan) {
-  UnboxedOp unboxed;
-  const auto& returns = op.schema().returns();
-  if (returns.size() != 1 || returns[0].type()->kind() != c10::TypeKind::TensorType || plan.returnsFirstArgument) return unboxed;
-  std::vector<ArgKind> kinds;
-  for (const auto& arg : plan.args) kinds.push_back(arg.optional ? ArgKind::Unsupported : arg.kind);
-  using K = ArgKind;
-  try {
-    if (kinds == std::vector<K>{K::Tensor}) unboxed.unary = op.typed<at::Tensor(const at::Tensor&)>();
-    if (kinds == std::vector<K>{K::Tensor, K::Tensor}) unboxed.binary = op.typed<at::Tensor(const at::Tensor&, const at::Tensor&)>();
-    if (kinds == std::vector<K>{K::Tensor, K::Scalar}) unboxed.tensorScalar = op.typed<at::Tensor(const at::Tensor&, const at::Scalar&)>();
-    if (kinds == std::vector<K>{K::Tensor, K::Tensor, K::Scalar}) {
-      unboxed.binaryScalar = op.typed<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Scalar&)>();
-    }
-  } catch (const c10::Error&) {
-    return UnboxedOp{};
-  }
-  return unboxed;
-}
-
 static OpPlan planFor(const c10::OperatorHandle& op) {
   const auto& schema = op.schema();
   OpPlan plan{op, schema.operator_name().name + (schema.overload_name().empty() ? "" : "." + schema.overload_name()), {}, false};
@@ -76,7 +53,8 @@ static OpPlan planFor(const c10::OperatorHandle& op) {
       optional = true;
       type = type->containedType(0);
     }
-    ArgPlan arg{kindOf(type), optional, argument.N() ? static_cast<int64_t>(*argument.N()) : 1, argument.name(), argument.default_value(), type->str()};
+    ArgPlan arg{kindOf(type), optional, argument.N() ? static_cast<int64_t>(*argument.N()) : 1, argument.name(), argument.default_value(), type->str(),
+                argument.real_type()->str()};
     plan.args.push_back(std::move(arg));
   }
   const auto& returns = schema.returns();
@@ -86,7 +64,7 @@ static OpPlan planFor(const c10::OperatorHandle& op) {
       returns[0].alias_info()->beforeSets() == arguments[0].alias_info()->beforeSets()) {
     plan.returnsFirstArgument = true;
   }
-  plan.unboxed = unboxedOf(op, plan);
+  plan.unboxed = unboxedCallOf(op, plan);
   return plan;
 }
 
@@ -101,37 +79,37 @@ static Napi::Value findOp(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(plans.size() - 1));
 }
 
-[[noreturn]] static void badArgument(const OpPlan& plan, const ArgPlan& arg, const std::string& expected) {
+[[noreturn]] void badArgument(const OpPlan& plan, const ArgPlan& arg, const std::string& expected) {
   throw ArgumentError(plan.qualifiedName + "(): argument '" + arg.name + "' must be " + expected);
 }
 
-static double numberValue(Napi::Env env, napi_value v) {
-  double d;
-  napi_get_value_double(env, v, &d);
-  return d;
+// ---- arguments -----------------------------------------------------------------
+// JS writes an op's arguments into a Float64Array shared with lib/_ops/dispatch.ts (opArgs,
+// layout in op_args.h): their count, then two numbers per argument, what JS had there (ArgCode)
+// and its value. Lists of numbers (int[], float[], the handles of a Tensor[]) follow in the same
+// buffer. Reading them costs no Node-API call; on a small tensor, the two or three calls per
+// argument that reading JS values takes cost as much as the op's own bookkeeping. Only what has
+// no code (BigInts, strings, lists of other things) comes as a JS value.
+CodedArg codedArg(const double* opArgs, size_t i) {
+  const double* code = opArgs + 1 + 2 * i;
+  CodedArg arg{code[0] >= 0 && code[0] < kInvalid ? static_cast<ArgCode>(static_cast<int>(code[0])) : kInvalid, code[1]};
+  if (arg.code == kNumberList) {
+    // The offset comes from JS: check it stays inside the buffer.
+    if (!(code[1] >= kOpArgsListStart && code[1] < kOpArgsCapacity)) throw ArgumentError("opArgs: a list outside the buffer");
+    auto start = static_cast<size_t>(code[1]);
+    double length = opArgs[start];
+    if (!(length >= 0 && length <= static_cast<double>(kOpArgsCapacity - start - 1))) throw ArgumentError("opArgs: a list outside the buffer");
+    arg.length = static_cast<size_t>(length);
+    arg.list = opArgs + start + 1;
+  }
+  return arg;
 }
 
-static int64_t intValue(Napi::Env env, napi_value v, napi_valuetype type, const OpPlan& plan, const ArgPlan& arg) {
-  if (type == napi_number) {
-    double d = numberValue(env, v);
-    if (!std::isfinite(d) || std::floor(d) != d) badArgument(plan, arg, "an integer, got " + std::to_string(d));
-    // Casting a double outside int64's range is undefined behaviour; larger values must be BigInts.
-    if (std::fabs(d) > kMaxExactInteger) badArgument(plan, arg, "an integer within ±2^53 (pass a BigInt for larger values), got " + std::to_string(d));
-    return static_cast<int64_t>(d);
-  }
-  if (type == napi_bigint) {
-    bool lossless;
-    int64_t out;
-    napi_get_value_bigint_int64(env, v, &out, &lossless);
-    if (!lossless) badArgument(plan, arg, "an integer that fits in int64");
-    return out;
-  }
-  if (type == napi_boolean) {
-    bool b;
-    napi_get_value_bool(env, v, &b);
-    return b ? 1 : 0;
-  }
-  badArgument(plan, arg, "an integer");
+int64_t intOf(double d, const OpPlan& plan, const ArgPlan& arg) {
+  if (!std::isfinite(d) || std::floor(d) != d) badArgument(plan, arg, "an integer, got " + std::to_string(d));
+  // Casting a double outside int64's range is undefined behaviour; larger values must be BigInts.
+  if (std::fabs(d) > kMaxExactInteger) badArgument(plan, arg, "an integer within ±2^53 (pass a BigInt for larger values), got " + std::to_string(d));
+  return static_cast<int64_t>(d);
 }
 
 // JS has one number type: integral values are passed as ints, like Python's `2`.
@@ -148,15 +126,112 @@ static at::Tensor wrappedNumber(const at::Scalar& value) {
   return wrapped;
 }
 
-static c10::IValue scalarValue(Napi::Env env, napi_value v, napi_valuetype type, const OpPlan& plan, const ArgPlan& arg) {
-  if (type == napi_number) return numberIValue(numberValue(env, v));
-  if (type == napi_boolean) {
-    bool b;
-    napi_get_value_bool(env, v, &b);
-    return c10::IValue(b);
+// A Tensor argument: the table's own tensor for a handle (no reference-count traffic), or a
+// wrapped number made into `holder`. JS boxes a number meant as a tensor as [x], so that it
+// cannot read as a handle.
+const at::Tensor& tensorArg(Napi::Env env, const CodedArg& a, const OpPlan& plan, const ArgPlan& arg, at::Tensor& holder) {
+  switch (a.code) {
+    case kNumber: return unwrapTensor(env, a.value, arg.name.c_str());
+    case kNumberList:
+      if (a.length != 1) break;
+      holder = wrappedNumber(numberIValue(a.list[0]).toScalar());
+      return holder;
+    case kFalse:
+    case kTrue: holder = wrappedNumber(at::Scalar(a.code == kTrue)); return holder;
+    case kUndefined: badArgument(plan, arg, "given (it has no default)");  // the unboxed path has no optional Tensors
+    default: break;
   }
-  if (type == napi_bigint) return c10::IValue(intValue(env, v, type, plan, arg));
-  badArgument(plan, arg, "a number or boolean");
+  badArgument(plan, arg, "a Tensor or a number");
+}
+
+template <typename T, typename Convert>
+static c10::List<T> numberList(const CodedArg& a, Convert convert) {
+  c10::List<T> list;
+  list.reserve(a.length);
+  for (size_t i = 0; i < a.length; i++) list.push_back(convert(a.list[i]));
+  return list;
+}
+
+// The IValue of one argument, by the kind its schema gives it.
+c10::IValue codedIValue(Napi::Env env, const CodedArg& a, const OpPlan& plan, const ArgPlan& arg) {
+  switch (a.code) {
+    case kUndefined:
+      if (arg.defaultValue) return *arg.defaultValue;
+      if (arg.optional) return c10::IValue();
+      badArgument(plan, arg, "given (it has no default)");
+    case kNull:
+      if (arg.optional) return c10::IValue();
+      badArgument(plan, arg, arg.typeName + ", not null");
+    default: break;
+  }
+  bool isBool = a.code == kTrue || a.code == kFalse;
+  switch (arg.kind) {
+    case ArgKind::Tensor: {
+      at::Tensor holder;
+      return c10::IValue(tensorArg(env, a, plan, arg, holder));
+    }
+    case ArgKind::Int:
+      if (a.code == kNumber) return c10::IValue(intOf(a.value, plan, arg));
+      if (isBool) return c10::IValue(static_cast<int64_t>(a.code == kTrue));
+      badArgument(plan, arg, "an integer");
+    case ArgKind::Float:
+      if (a.code == kNumber) return c10::IValue(a.value);
+      badArgument(plan, arg, "a number");
+    case ArgKind::Bool:
+      if (isBool) return c10::IValue(a.code == kTrue);
+      badArgument(plan, arg, "a boolean");
+    case ArgKind::Scalar:
+      if (a.code == kNumber) return numberIValue(a.value);
+      if (isBool) return c10::IValue(a.code == kTrue);
+      badArgument(plan, arg, "a number or boolean");
+    case ArgKind::IntList:
+      // Like Python, a single int stands for a list where the schema gives its size (int[2]).
+      if (a.code == kNumber) return c10::IValue(std::vector<int64_t>(static_cast<size_t>(arg.fixedSize), intOf(a.value, plan, arg)));
+      if (a.code == kNumberList) return c10::IValue(numberList<int64_t>(a, [&](double d) { return intOf(d, plan, arg); }));
+      badArgument(plan, arg, "an array of integers");
+    case ArgKind::FloatList:
+      if (a.code == kNumberList) return c10::IValue(numberList<double>(a, [](double d) { return d; }));
+      badArgument(plan, arg, "an array of numbers");
+    case ArgKind::TensorList:
+      if (a.code == kNumberList) return c10::IValue(numberList<at::Tensor>(a, [&](double d) { return unwrapTensor(env, d, arg.name.c_str()); }));
+      badArgument(plan, arg, "an array of Tensors");
+    case ArgKind::OptionalTensorList:  // with no null among them
+      if (a.code == kNumberList) return c10::IValue(numberList<c10::optional<at::Tensor>>(a, [&](double d) { return unwrapTensor(env, d, arg.name.c_str()); }));
+      badArgument(plan, arg, "an array of Tensors or nulls");
+    default: break;
+  }
+  badArgument(plan, arg, arg.typeName);
+}
+
+static double numberValue(Napi::Env env, napi_value v) {
+  double d;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+static bool boolValue(Napi::Env env, napi_value v) {
+  bool b;
+  napi_get_value_bool(env, v, &b);
+  return b;
+}
+
+// The code JS would have written for a primitive value, for the arguments that come as JS values.
+static bool codeOfPrimitive(Napi::Env env, napi_value v, napi_valuetype type, CodedArg& out) {
+  switch (type) {
+    case napi_undefined: out.code = kUndefined; return true;
+    case napi_null: out.code = kNull; return true;
+    case napi_number: out.code = kNumber; out.value = numberValue(env, v); return true;
+    case napi_boolean: out.code = boolValue(env, v) ? kTrue : kFalse; return true;
+    default: return false;
+  }
+}
+
+static int64_t bigintValue(Napi::Env env, napi_value v, const OpPlan& plan, const ArgPlan& arg) {
+  bool lossless;
+  int64_t out;
+  napi_get_value_bigint_int64(env, v, &out, &lossless);
+  if (!lossless) badArgument(plan, arg, "an integer that fits in int64");
+  return out;
 }
 
 template <typename T, typename Convert>
@@ -178,44 +253,46 @@ static c10::List<T> listOf(Napi::Env env, napi_value v, Convert convert, const O
   return list;
 }
 
+// Whether `v` is an array of numbers only, read into `numbers`.
+static bool numbersOf(Napi::Env env, napi_value v, std::vector<double>& numbers) {
+  bool isArray = false;
+  napi_is_array(env, v, &isArray);
+  if (!isArray) return false;
+  uint32_t length = 0;
+  napi_get_array_length(env, v, &length);
+  numbers.reserve(length);
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value element;
+    napi_valuetype type;
+    if (napi_get_element(env, v, i, &element) != napi_ok || napi_typeof(env, element, &type) != napi_ok || type != napi_number) return false;
+    numbers.push_back(numberValue(env, element));
+  }
+  return true;
+}
+
+// An argument that JS passed as a value: BigInts, strings, and lists that are not all numbers.
+// Primitives and lists of numbers take the coded path's rules.
 static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, const ArgPlan& arg) {
   napi_valuetype type;
   napi_typeof(env, v, &type);
-  if (type == napi_undefined) {
-    if (arg.defaultValue) return *arg.defaultValue;
-    if (arg.optional) return c10::IValue();
-    badArgument(plan, arg, "given (it has no default)");
-  }
-  if (type == napi_null) {
-    if (arg.optional) return c10::IValue();
-    badArgument(plan, arg, arg.typeName + ", not null");
-  }
+  CodedArg primitive{kUndefined};
+  if (codeOfPrimitive(env, v, type, primitive)) return codedIValue(env, primitive, plan, arg);
+  std::vector<double> numbers;
+  if (numbersOf(env, v, numbers)) return codedIValue(env, CodedArg{kNumberList, 0, numbers.data(), numbers.size()}, plan, arg);
+  auto intElement = [&](napi_value e, napi_valuetype t) -> int64_t {
+    if (t == napi_bigint) return bigintValue(env, e, plan, arg);
+    CodedArg element{kUndefined};
+    if (!codeOfPrimitive(env, e, t, element) || element.code != kNumber) badArgument(plan, arg, "an array of integers");
+    return intOf(element.value, plan, arg);
+  };
   switch (arg.kind) {
-    case ArgKind::Tensor: {
-      // A Tensor is its handle number. A number where a Tensor is expected becomes a wrapped
-      // number; JS boxes such a number as [x] so that it cannot read as a handle.
-      if (type == napi_number) return c10::IValue(unwrapTensor(env, v, arg.name.c_str()));
-      if (type == napi_object) {
-        bool isArray = false;
-        napi_is_array(env, v, &isArray);
-        if (!isArray) badArgument(plan, arg, "a Tensor");
-        napi_get_element(env, v, 0, &v);
-        napi_typeof(env, v, &type);
-      }
-      if (type != napi_number && type != napi_boolean && type != napi_bigint) badArgument(plan, arg, "a Tensor or a number");
-      return c10::IValue(wrappedNumber(scalarValue(env, v, type, plan, arg).toScalar()));
-    }
-    case ArgKind::Int: return c10::IValue(intValue(env, v, type, plan, arg));
-    case ArgKind::Float:
-      if (type != napi_number) badArgument(plan, arg, "a number");
-      return c10::IValue(numberValue(env, v));
-    case ArgKind::Bool: {
-      if (type != napi_boolean) badArgument(plan, arg, "a boolean");
-      bool b;
-      napi_get_value_bool(env, v, &b);
-      return c10::IValue(b);
-    }
-    case ArgKind::Scalar: return scalarValue(env, v, type, plan, arg);
+    case ArgKind::Tensor:
+      if (type == napi_bigint) return c10::IValue(wrappedNumber(at::Scalar(bigintValue(env, v, plan, arg))));
+      badArgument(plan, arg, "a Tensor or a number");
+    case ArgKind::Int:
+    case ArgKind::Scalar:
+      if (type == napi_bigint) return c10::IValue(bigintValue(env, v, plan, arg));
+      badArgument(plan, arg, arg.kind == ArgKind::Int ? "an integer" : "a number or boolean");
     case ArgKind::String:
       if (type != napi_string) badArgument(plan, arg, "a string");
       return c10::IValue(Napi::String(env, v).Utf8Value());
@@ -223,26 +300,19 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
       if (type != napi_string) badArgument(plan, arg, "a device string such as 'cpu' or 'cuda:0'");
       return c10::IValue(c10::Device(Napi::String(env, v).Utf8Value()));
     case ArgKind::Generator: badArgument(plan, arg, "null (explicit generators are not supported yet)");
-    case ArgKind::IntList: {
-      if (type == napi_number || type == napi_bigint) {
-        return c10::IValue(std::vector<int64_t>(static_cast<size_t>(arg.fixedSize), intValue(env, v, type, plan, arg)));
-      }
-      return c10::IValue(listOf<int64_t>(env, v, [&](napi_value e, napi_valuetype t) { return intValue(env, e, t, plan, arg); }, plan, arg, "an array of integers"));
-    }
+    case ArgKind::IntList:
+      if (type == napi_bigint) return c10::IValue(std::vector<int64_t>(static_cast<size_t>(arg.fixedSize), bigintValue(env, v, plan, arg)));
+      return c10::IValue(listOf<int64_t>(env, v, intElement, plan, arg, "an array of integers"));
     case ArgKind::FloatList:
       return c10::IValue(listOf<double>(env, v, [&](napi_value e, napi_valuetype t) {
         if (t != napi_number) badArgument(plan, arg, "an array of numbers");
         return numberValue(env, e);
       }, plan, arg, "an array of numbers"));
-    case ArgKind::BoolList: {
-      auto list = listOf<bool>(env, v, [&](napi_value e, napi_valuetype t) {
+    case ArgKind::BoolList:
+      return c10::IValue(listOf<bool>(env, v, [&](napi_value e, napi_valuetype t) {
         if (t != napi_boolean) badArgument(plan, arg, "an array of booleans");
-        bool b;
-        napi_get_value_bool(env, e, &b);
-        return b;
-      }, plan, arg, "an array of booleans");
-      return c10::IValue(list);
-    }
+        return boolValue(env, e);
+      }, plan, arg, "an array of booleans"));
     case ArgKind::TensorList:
       return c10::IValue(listOf<at::Tensor>(env, v, [&](napi_value e, napi_valuetype) { return unwrapTensor(env, e, arg.name.c_str()); }, plan, arg, "an array of Tensors"));
     case ArgKind::OptionalTensorList:
@@ -250,9 +320,10 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
         if (t == napi_null || t == napi_undefined) return c10::nullopt;
         return unwrapTensor(env, e, arg.name.c_str());
       }, plan, arg, "an array of Tensors or nulls"));
-    case ArgKind::Unsupported: break;
+    default: break;
   }
-  badArgument(plan, arg, "of a type torch-node cannot pass yet (" + arg.typeName + ")");
+  if (arg.kind == ArgKind::Unsupported) badArgument(plan, arg, "of a type torch-node cannot pass yet (" + arg.typeName + ")");
+  badArgument(plan, arg, arg.typeName);
 }
 
 // `queue`: tensors inside the arrays go to JS through queueUnowned, as undefined placeholders.
@@ -296,76 +367,54 @@ static Napi::Value fromIValue(Napi::Env env, const c10::IValue& value, bool queu
   throw std::runtime_error("cannot return a value of type " + value.tagKind() + " to JS yet");
 }
 
-// ---- the unboxed path ----------------------------------------------------------
-// Ops with one of the shared signatures (UnboxedOp) take their arguments from a Float64Array
-// shared with lib/_ops/dispatch.ts: two numbers per argument, what JS had there (ArgCode) and
-// its value. Reading them costs no Node-API call; on a 1-element tensor, the five or so calls
-// that reading JS values would take cost as much as the op's own bookkeeping.
-enum ArgCode { kUndefined = 0, kNumber = 1, kBoxedNumber = 2, kFalse = 3, kTrue = 4 };
-static constexpr size_t kMaxUnboxedArgs = 3;
-
-// A Tensor argument: the table's own tensor for a handle (no reference-count traffic), or a
-// wrapped number made into `holder`.
-static const at::Tensor& tensorFromCode(Napi::Env env, const double* code, const OpPlan& plan, const ArgPlan& arg, at::Tensor& holder) {
-  switch (static_cast<int>(code[0])) {
-    case kNumber: return unwrapTensor(env, code[1], arg.name.c_str());
-    case kBoxedNumber: holder = wrappedNumber(numberIValue(code[1]).toScalar()); return holder;
-    case kFalse:
-    case kTrue: holder = wrappedNumber(at::Scalar(code[0] == kTrue)); return holder;
-    default: badArgument(plan, arg, "given (it has no default)");
+// ---- calling -------------------------------------------------------------------
+// The commonest array results, a tuple of Tensors (max(dim), sort, lstm) or one list of them
+// (chunk, split, unbind), go to JS as queued handles alone: JS makes the array too. False, queueing
+// nothing, for anything else.
+static bool queueTensors(Napi::Env env, const torch::jit::Stack& results) {
+  const bool oneList = results.size() == 1 && results[0].isTensorList();
+  if (!oneList && results.size() < 2) return false;  // one Tensor is no array
+  c10::List<at::Tensor> list = oneList ? results[0].toTensorList() : c10::List<at::Tensor>();
+  const size_t count = oneList ? list.size() : results.size();
+  const auto queued = static_cast<size_t>(instance(env).unownedResults[0]);
+  if (count == 0 || count > kUnownedCapacity - queued) return false;
+  for (size_t i = 0; i < count; i++) {
+    if (oneList ? !list.get(i).defined() : !(results[i].isTensor() && results[i].toTensor().defined())) return false;
   }
+  for (size_t i = 0; i < count; i++) queueUnowned(env, oneList ? list.get(i) : results[i].toTensor());
+  return true;
 }
 
-static at::Scalar scalarFromCode(const double* code, const OpPlan& plan, const ArgPlan& arg) {
-  switch (static_cast<int>(code[0])) {
-    case kNumber: return numberIValue(code[1]).toScalar();
-    case kFalse:
-    case kTrue: return at::Scalar(code[0] == kTrue);
-    case kUndefined:
-      if (arg.defaultValue) return arg.defaultValue->toScalar();
-      badArgument(plan, arg, "given (it has no default)");
-    default: badArgument(plan, arg, "a number or boolean");
-  }
-}
-
-static at::Tensor callUnboxed(Napi::Env env, const OpPlan& plan, const double* codes) {
-  const UnboxedOp& op = plan.unboxed;
-  at::Tensor holders[2];
-  const at::Tensor& self = tensorFromCode(env, codes, plan, plan.args[0], holders[0]);
-  if (op.unary) return op.unary->call(self);
-  if (op.tensorScalar) return op.tensorScalar->call(self, scalarFromCode(codes + 2, plan, plan.args[1]));
-  const at::Tensor& other = tensorFromCode(env, codes + 2, plan, plan.args[1], holders[1]);
-  if (op.binary) return op.binary->call(self, other);
-  return op.binaryScalar->call(self, other, scalarFromCode(codes + 4, plan, plan.args[2]));
-}
-
-// callOpUnboxed(opId, owner): an op whose plan is unboxed, its arguments in the shared opArgs.
-// `owner` is the new JS Tensor that gets the result; returns its handle.
-static Napi::Value callOpUnboxed(const Napi::CallbackInfo& info) {
+// callOp(opId, owner, ...jsValues): the arguments are in opArgs, in schema order (undefined for
+// "use the default"); jsValues are those written as kJsValue, in order. `owner` is a new JS
+// Tensor when the op returns one Tensor: it gets the result, and the call returns its handle
+// number (no call back into JS to make the object). Otherwise undefined.
+static Napi::Value callOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& data = instance(env);
   int32_t id = -1;
   napi_get_value_int32(env, info[0], &id);
-  if (id < 0 || id >= static_cast<int32_t>(data.opPlans.size()) || !data.opPlans[static_cast<size_t>(id)].unboxed.any()) {
-    throw ArgumentError("callOpUnboxed: not the id of an op with an unboxed signature");
+  if (id < 0 || id >= static_cast<int32_t>(data.opPlans.size())) throw ArgumentError("callOp: unknown op id");
+  const OpPlan& plan = data.opPlans[static_cast<size_t>(id)];
+  const size_t count = plan.args.size();
+  const double* opArgs = data.opArgs;
+  if (count > kMaxOpArgs) throw ArgumentError(plan.qualifiedName + "() takes more than " + std::to_string(kMaxOpArgs) + " arguments, which torch-node cannot pass");
+  if (opArgs[0] != static_cast<double>(count)) {
+    throw ArgumentError(plan.qualifiedName + "() takes " + std::to_string(count) + " arguments, but opArgs does not hold them (lib/_ops/dispatch.ts callOp writes them)");
   }
-  return wrapTensorInto(env, callUnboxed(env, data.opPlans[static_cast<size_t>(id)], data.opArgs), info[1]);
-}
+  data.opArgs[0] = -1;  // read once: a caller that forgets to write them gets an error, not stale arguments
+  size_t jsValues = 0;
+  uint64_t jsValueArgs = 0;  // bit i: argument i came as a JS value
+  for (size_t i = 0; i < count; i++) {
+    if (opArgs[1 + 2 * i] != kJsValue) continue;
+    jsValues++;
+    jsValueArgs |= uint64_t{1} << i;
+  }
+  if (info.Length() != 2 + jsValues) {
+    throw ArgumentError(plan.qualifiedName + "(): opArgs names " + std::to_string(jsValues) + " JS values, but " + std::to_string(info.Length() < 2 ? 0 : info.Length() - 2) + " came");
+  }
+  if (jsValues == 0 && plan.unboxed) return wrapTensorInto(env, plan.unboxed.call(plan.unboxed.typedHandle.get(), OpCall{env, plan, opArgs}), info[1]);
 
-// callOp(opId, owner, ...args): args in schema order, undefined for "use the default".
-// `owner` is a new JS Tensor when the op returns one Tensor: it gets the result, and the call
-// returns its handle number (no call back into JS to make the object). Otherwise undefined.
-static Napi::Value callOp(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto& plans = instance(env).opPlans;
-  int32_t id = -1;
-  napi_get_value_int32(env, info[0], &id);
-  if (id < 0 || id >= static_cast<int32_t>(plans.size())) throw ArgumentError("callOp: unknown op id");
-  const OpPlan& plan = plans[static_cast<size_t>(id)];
-  size_t given = info.Length() < 2 ? 0 : info.Length() - 2;
-  if (given > plan.args.size()) {
-    throw ArgumentError(plan.qualifiedName + "() takes " + std::to_string(plan.args.size()) + " arguments but " + std::to_string(given) + " were given");
-  }
   // One stack per thread, reused to save an allocation per call; a re-entrant call (a JS
   // getter on an argument array calling torch) gets its own.
   thread_local torch::jit::Stack sharedStack;
@@ -383,9 +432,13 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
     }
   } stackGuard(depth, stack);
   stack.clear();
-  napi_value undefined = env.Undefined();
-  for (size_t i = 0; i < plan.args.size(); i++) {
-    stack.push_back(toIValue(env, i < given ? static_cast<napi_value>(info[i + 2]) : undefined, plan, plan.args[i]));
+  // Coded arguments first: converting a JS value can run JS (a getter), which may call torch and
+  // overwrite opArgs.
+  for (size_t i = 0; i < count; i++) {
+    stack.push_back((jsValueArgs >> i) & 1 ? c10::IValue() : codedIValue(env, codedArg(opArgs, i), plan, plan.args[i]));
+  }
+  for (size_t i = 0, next = 2; i < count && (jsValueArgs >> i) != 0; i++) {
+    if ((jsValueArgs >> i) & 1) stack[i] = toIValue(env, info[next++], plan, plan.args[i]);
   }
   plan.op.callBoxed(&stack);
   const torch::jit::Stack& results = stack;
@@ -393,6 +446,7 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   if (results.size() == 1 && info[1].IsObject() && results[0].isTensor()) return wrapTensorInto(env, results[0].toTensor(), info[1]);
   // Tensors inside tuples and lists are handed to JS to make their objects (queueUnowned).
   try {
+    if (queueTensors(env, results)) return Napi::Boolean::New(env, true);
     if (results.size() == 1) return fromIValue(env, results[0], /*queue=*/!results[0].isTensor());
     Napi::Array array = Napi::Array::New(env, results.size());
     for (size_t i = 0; i < results.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, results[i], /*queue=*/true));
@@ -418,14 +472,14 @@ static Napi::Value opCallsUnboxed(const Napi::CallbackInfo& info) {
   auto& plans = instance(info.Env()).opPlans;
   int64_t id = toInt64(info.Env(), info[0], "opId");
   if (id < 0 || id >= static_cast<int64_t>(plans.size())) throw ArgumentError("opCallsUnboxed: unknown op id");
-  return Napi::Boolean::New(info.Env(), plans[static_cast<size_t>(id)].unboxed.any());
+  return Napi::Boolean::New(info.Env(), static_cast<bool>(plans[static_cast<size_t>(id)].unboxed));
 }
 
 void initDispatch(Napi::Env env, Napi::Object exports) {
-  instance(env).opArgs = shareDoubles(env, exports, "opArgs", 2 * kMaxUnboxedArgs);
+  instance(env).opArgs = shareDoubles(env, exports, "opArgs", kOpArgsCapacity);
+  exports.Set("maxOpArgs", Napi::Number::New(env, kMaxOpArgs));
   TORCH_NODE_EXPORT(exports, "findOp", findOp);
   TORCH_NODE_EXPORT(exports, "callOp", callOp);
-  TORCH_NODE_EXPORT(exports, "callOpUnboxed", callOpUnboxed);
   TORCH_NODE_EXPORT(exports, "opSchema", opSchema);
   TORCH_NODE_EXPORT(exports, "opCallsUnboxed", opCallsUnboxed);
 }

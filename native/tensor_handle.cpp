@@ -134,7 +134,6 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
 // than JS making it itself. So the tensors among an op's array results (tuples, lists) are stored
 // without an owner and their handles queued here, [count, handle...], in a buffer shared with
 // lib/_ops/dispatch.ts. JS makes one Tensor per queued handle and passes them to adoptResults.
-static constexpr size_t kUnownedCapacity = 64;
 
 bool queueUnowned(Napi::Env env, const at::Tensor& tensor) {
   auto& data = instance(env);

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import torch, { Tensor } from '../lib/index.js';
 import { native } from '../lib/_C.js';
+import { callOp } from '../lib/_ops/dispatch.js';
 import { expectTensor, fromFixture, isTensorFixture, loadFixture, type TensorFixture } from './_util.js';
 
 interface OpsFixture {
@@ -425,17 +426,22 @@ describe('ops leave no tensors behind inside tidy', () => {
   });
 });
 
-// Ops whose kernels share one of four C++ signatures are called unboxed, as at::add is; the
+// Ops whose schema types are those of a known C++ signature (native/unboxed.cpp) are called unboxed, as at::add is; the
 // fixture cases above check their values against PyTorch. This checks which ops take that path.
 describe('the unboxed call path', () => {
   const unboxed = (name: string, overload: string) => native.opCallsUnboxed(native.findOp(name, overload));
-  it('takes the Tensor(Tensor), Tensor(Tensor, Tensor), Tensor(Tensor, Scalar) and Tensor(Tensor, Tensor, Scalar) ops', () => {
-    for (const [name, overload] of [['aten::neg', ''], ['aten::relu', ''], ['aten::mul', 'Tensor'], ['aten::matmul', ''], ['aten::pow', 'Tensor_Scalar'], ['aten::gt', 'Scalar'], ['aten::add', 'Tensor'], ['aten::masked_fill', 'Scalar']]) {
+  it('takes ops whose schema types are those of a known C++ signature', () => {
+    for (const [name, overload] of [
+      ['aten::neg', ''], ['aten::mul', 'Tensor'], ['aten::pow', 'Tensor_Scalar'], ['aten::add', 'Tensor'], ['aten::where', 'self'],
+      ['aten::addmm', ''], ['aten::linear', ''], ['aten::unsqueeze', ''], ['aten::transpose', 'int'], ['aten::index_select', ''],
+      ['aten::softmax', 'int'], ['aten::sum', ''], ['aten::clone', ''], ['aten::sum', 'dim_IntList'], ['aten::view', ''],
+      ['aten::expand', ''], ['aten::permute', ''], ['aten::dropout', ''], ['aten::cat', ''], ['aten::stack', ''],
+    ]) {
       expect(unboxed(name, overload), `${name}.${overload}`).toBe(true);
     }
   });
-  it('leaves in-place ops, optional arguments and other shapes boxed', () => {
-    for (const [name, overload] of [['aten::add_', 'Tensor'], ['aten::sum', ''], ['aten::linear', ''], ['aten::addmm', ''], ['aten::div', 'Tensor_mode'], ['aten::sort', '']]) {
+  it('leaves in-place ops, tuple results and other signatures boxed', () => {
+    for (const [name, overload] of [['aten::add_', 'Tensor'], ['aten::div', 'Tensor_mode'], ['aten::sort', ''], ['aten::max', 'dim'], ['aten::conv2d', ''], ['aten::to', 'dtype']]) {
       expect(unboxed(name, overload), `${name}.${overload}`).toBe(false);
     }
   });
@@ -446,19 +452,62 @@ describe('the unboxed call path', () => {
     const gone = torch.ones(2);
     gone.dispose();
     expect(() => ints.mul(gone)).toThrow(/'other' is a Tensor that was disposed/);
-    // What native code reads from the shared arguments is checked there too.
+    // What native code reads from the shared arguments (written by hand here) is checked there too.
     const args = new Float64Array(native.opArgs);
-    args.set([1, 12345.5]); // a number that is no handle
-    expect(() => native.callOpUnboxed(native.findOp('aten::neg', ''), torch.empty(0))).toThrow(/expected a Tensor for 'self'/);
-    args.set([1, ints._h, 1, ints._h, 2, 1]); // a boxed number where alpha wants a Scalar
-    expect(() => native.callOpUnboxed(native.findOp('aten::add', 'Tensor'), torch.empty(0))).toThrow(/argument 'alpha' must be a number or boolean/);
-    args.set([1, ints._h, 0, 0]);
-    expect(() => native.callOpUnboxed(native.findOp('aten::mul', 'Tensor'), torch.empty(0))).toThrow(/argument 'other' must be given/);
-    expect(() => native.callOpUnboxed(native.findOp('aten::sum', ''), torch.empty(0))).toThrow(/not the id of an op with an unboxed signature/);
+    const listStart = 1 + 2 * native.maxOpArgs;
+    const callWith = (name: string, overload: string, codes: number[], ...jsValues: unknown[]) => {
+      const [id, owner] = [native.findOp(name, overload), torch.empty(0)]; // an op call writes opArgs too
+      args.set([codes.length / 2, ...codes]);
+      return native.callOp(id, owner, ...jsValues);
+    };
+    expect(() => callWith('aten::neg', '', [1, 12345.5])).toThrow(/expected a Tensor for 'self'/); // a number that is no handle
+    args.set([1, 2], listStart); // the list [2]
+    expect(() => callWith('aten::add', 'Tensor', [1, ints._h, 1, ints._h, 5, listStart])).toThrow(/argument 'alpha' must be a number or boolean/);
+    expect(() => callWith('aten::add', 'Tensor', [1, ints._h, 1, ints._h, 5, 3])).toThrow(/a list outside the buffer/);
+    expect(() => callWith('aten::mul', 'Tensor', [1, ints._h, 0, 0])).toThrow(/argument 'other' must be given/);
+    expect(() => callWith('aten::mul', 'Tensor', [1, ints._h, 6, 0])).toThrow(/opArgs names 1 JS values, but 0 came/);
+    expect(callWith('aten::mul', 'Tensor', [1, ints._h, 6, 0], 2n)).toBeTypeOf('number');
+    // Each call reads what was written once: a call without writing them fails.
+    const owner = torch.empty(0);
+    expect(() => native.callOp(native.findOp('aten::neg', ''), owner)).toThrow(/aten::neg\(\) takes 1 arguments, but opArgs does not hold them/);
     // A BigInt has no code there: the boxed path takes it. (The typings offer number for a
     // wrapped number; JS callers can still pass a BigInt, as Python takes any int.)
     expect(ints.mul(3n as unknown as number).tolist()).toEqual([3, 6]);
   }));
+});
+
+// Arguments travel coded in a shared buffer (native/op_args.h); what has no code there travels as
+// a JS value, and both routes must read alike.
+describe('op arguments', () => {
+  it('lists that do not fit the buffer, BigInts in int lists and numbers for tensors take the JS-value route', () => torch.tidy(() => {
+    const parts = Array.from({ length: 600 }, (_, i) => torch.tensor([i], { dtype: torch.float32 }));
+    expect(torch.cat(parts).equal(torch.arange(600, { dtype: torch.float32 }))).toBe(true); // 600 handles: past the buffer's 512
+    const x = torch.arange(12);
+    expect(x.view([2n, 6] as unknown as number[]).shape).toEqual([2, 6]);
+    expect(x.view([3, 4]).sum([0n, 1] as unknown as number[]).item()).toBe(66);
+  }));
+  it('an op run by a getter while the arguments are written does not change them', () => torch.tidy(() => {
+    const x = torch.arange(12).reshape(4, 3);
+    let runs = 0;
+    const dims = [0, 0];
+    Object.defineProperty(dims, 0, { get: () => (torch.ones(2).neg(), runs++, 1), enumerable: true });
+    const y = x.permute(dims);
+    expect(runs).toBeGreaterThan(0);
+    expect(y.tolist()).toEqual(x.t().tolist());
+  }));
+  it('native code checks what it reads: a non-integer in an int list, a wrong count, an unknown code', () => {
+    const x = torch.ones(4);
+    const [view, owner] = [native.findOp('aten::view', ''), torch.empty(0)];
+    const args = new Float64Array(native.opArgs);
+    const listStart = 1 + 2 * native.maxOpArgs;
+    args.set([2, 1, x._h, 5, listStart]);
+    args.set([2, 2, 1.5], listStart);
+    expect(() => native.callOp(view, owner)).toThrow(/aten::view\(\): argument 'size' must be an integer, got 1.5/);
+    args.set([2, 1, x._h, 9, 0]);
+    expect(() => native.callOp(view, owner)).toThrow(/argument 'size' must be an array of integers/);
+    args.set([3, 1, x._h, 1, 4]);
+    expect(() => native.callOp(view, owner)).toThrow(/aten::view\(\) takes 2 arguments, but opArgs does not hold them/);
+  });
 });
 
 // The tensors of tuple and list results are made in JS from handles that native code queues
@@ -484,8 +533,8 @@ describe('tuple and list results', () => {
     torch.tidy(() => {
       const t = torch.ones(2);
       // What callOp leaves behind for chunk(2), taken over by hand with one owner missing.
-      const raw = native.callOp(native.findOp('aten::chunk', ''), undefined, t._h, 2, 0) as unknown[];
-      expect(raw).toEqual([undefined, undefined]);
+      const raw = callOp(native.findOp('aten::chunk', ''), undefined, [t._h, 2, 0]);
+      expect(raw).toBe(true); // the result is the queued tensors alone
       expect(queue[0]).toBe(2);
       expect(() => native.adoptResults(torch.empty(0))).toThrow(/expected 2 new Tensor objects/);
       expect(queue[0]).toBe(0);

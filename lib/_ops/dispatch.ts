@@ -42,8 +42,6 @@ interface Overload {
   /** Returns one new Tensor: the caller makes the Tensor object and the native call fills it. */
   returnsNewTensor: boolean;
   opId?: number;
-  /** The op has one of the shared C++ signatures that native code calls unboxed (set with opId). */
-  unboxed?: boolean;
 }
 
 const overloadCache = new Map<string, Overload[]>();
@@ -105,7 +103,6 @@ function opIdOf(overload: Overload): number {
       );
     }
     overload.opId = id;
-    overload.unboxed = native.opCallsUnboxed(id);
   }
   return overload.opId;
 }
@@ -225,42 +222,71 @@ function bind(overload: Overload, self: TensorLike | undefined, positional: unkn
   return slots;
 }
 
-/** Calls the op with the slots as separate arguments: a spread call costs an extra allocation on the hottest path. */
-function callNative(id: number, owner: TensorLike | undefined, s: unknown[]): unknown {
-  switch (s.length) {
-    case 1: return native.callOp(id, owner, s[0]);
-    case 2: return native.callOp(id, owner, s[0], s[1]);
-    case 3: return native.callOp(id, owner, s[0], s[1], s[2]);
-    case 4: return native.callOp(id, owner, s[0], s[1], s[2], s[3]);
-    case 5: return native.callOp(id, owner, s[0], s[1], s[2], s[3], s[4]);
-    default: return native.callOp(id, owner, ...s);
+// An op's arguments go to native code through this Float64Array (native/dispatch.cpp callOp):
+// their count, then per argument what JS has there and its value; lists of numbers (int[],
+// float[], a Tensor[]'s handles) follow in the same buffer as their length and values. Reading
+// them there costs native code no Node-API call. Only what has no code travels as a JS value.
+const opArgs = new Float64Array(native.opArgs);
+const ARG = { undefined: 0, number: 1, null: 2, false: 3, true: 4, numberList: 5, jsValue: 6 } as const;
+const MAX_ARGS: number = native.maxOpArgs;
+const LIST_START = 1 + 2 * MAX_ARGS;
+
+/** Writes `list` at `at` as its length and values; false (writing nothing that counts) if one is not a number or it does not fit. */
+function writeNumberList(list: unknown[], at: number): boolean {
+  if (at + 1 + list.length > opArgs.length) return false;
+  for (let k = 0; k < list.length; k++) {
+    const x = list[k];
+    if (typeof x !== 'number') return false;
+    opArgs[at + 1 + k] = x;
   }
+  opArgs[at] = list.length;
+  return true;
 }
 
-// Arguments of unboxed calls go through this Float64Array, shared with native/dispatch.cpp:
-// per argument what JS has there and its value. No Node-API call is needed to read them.
-const opArgs = new Float64Array(native.opArgs);
-const ARG = { undefined: 0, number: 1, boxedNumber: 2, false: 3, true: 4 } as const;
-
-/** Writes converted arguments into opArgs; false when one has no code there (a BigInt). */
-function writeUnboxedArgs(slots: unknown[]): boolean {
+/**
+ * Calls op `id` with its arguments in schema order (undefined for "use the default"). `owner`: a
+ * new Tensor that receives the result when the op returns one Tensor (the call then returns its
+ * handle), else undefined.
+ */
+export function callOp(id: number, owner: TensorLike | undefined, slots: unknown[]): unknown {
+  if (slots.length > MAX_ARGS) throw new NotImplementedError(`an op with ${slots.length} arguments: torch-node passes at most ${MAX_ARGS}`);
+  const writer = ++opArgsWriters;
+  let jsValues: unknown[] | undefined;
+  let list = LIST_START;
+  opArgs[0] = slots.length;
   for (let i = 0; i < slots.length; i++) {
     const v = slots[i];
+    const at = 1 + 2 * i;
     if (typeof v === 'number') {
-      opArgs[2 * i] = ARG.number; // a handle or a Scalar's value: the op's schema says which
-      opArgs[2 * i + 1] = v;
+      opArgs[at] = ARG.number; // a handle or a number: the op's schema says which
+      opArgs[at + 1] = v;
     } else if (v === undefined) {
-      opArgs[2 * i] = ARG.undefined;
+      opArgs[at] = ARG.undefined;
+    } else if (v === null) {
+      opArgs[at] = ARG.null;
     } else if (typeof v === 'boolean') {
-      opArgs[2 * i] = v ? ARG.true : ARG.false;
-    } else if (Array.isArray(v) && typeof v[0] === 'number') {
-      opArgs[2 * i] = ARG.boxedNumber;
-      opArgs[2 * i + 1] = v[0];
+      opArgs[at] = v ? ARG.true : ARG.false;
+    } else if (Array.isArray(v) && writeNumberList(v, list)) {
+      opArgs[at] = ARG.numberList;
+      opArgs[at + 1] = list;
+      list += 1 + v.length;
     } else {
-      return false;
+      opArgs[at] = ARG.jsValue;
+      (jsValues ??= []).push(v);
     }
   }
-  return true;
+  // A getter on an array element that ran an op meanwhile wrote over opArgs: pass them all as JS
+  // values instead, which reads no element here.
+  if (opArgsWriters !== writer) return callOpWithJsValues(id, owner, slots);
+  if (jsValues === undefined) return native.callOp(id, owner);
+  return jsValues.length === 1 ? native.callOp(id, owner, jsValues[0]) : native.callOp(id, owner, ...jsValues);
+}
+let opArgsWriters = 0;
+
+function callOpWithJsValues(id: number, owner: TensorLike | undefined, slots: unknown[]): unknown {
+  opArgs[0] = slots.length;
+  for (let i = 0; i < slots.length; i++) opArgs[1 + 2 * i] = ARG.jsValue;
+  return native.callOp(id, owner, ...slots);
 }
 
 // The tensors among array results (tuples, lists) come back from native code as undefined
@@ -268,7 +294,11 @@ function writeUnboxedArgs(slots: unknown[]): boolean {
 // object here is ~0.4 µs cheaper than native code calling the constructor.
 const unownedResults = new Float64Array(native.unownedResults);
 
-/** Makes the Tensors of queued result handles, hands them to native code, and puts them in the placeholders. */
+/**
+ * Makes the Tensors of queued result handles and hands them to native code. `result` is what
+ * native code returned: true when the result is the queued tensors alone (a tuple or list of
+ * Tensors), else a value whose undefined placeholders they fill.
+ */
 function adoptResults(result: unknown): unknown {
   const count = unownedResults[0];
   if (count === 0) return result;
@@ -277,6 +307,7 @@ function adoptResults(result: unknown): unknown {
   if (count === 1) native.adoptResults(owners[0]);
   else if (count === 2) native.adoptResults(owners[0], owners[1]);
   else native.adoptResults(...owners);
+  if (result === true) return owners;
   fillPlaceholders(result as unknown[], owners, 0);
   return result;
 }
@@ -293,9 +324,9 @@ function fillPlaceholders(array: unknown[], owners: TensorLike[], next: number):
 
 /** Runs the op. A single new Tensor result goes into an object made here (native returns its handle); other results come back from native as they are. */
 function call(overload: Overload, id: number, slots: unknown[]): unknown {
-  if (!overload.returnsNewTensor) return adoptResults(callNative(id, undefined, slots));
+  if (!overload.returnsNewTensor) return adoptResults(callOp(id, undefined, slots));
   const out = new Tensor();
-  const handle = overload.unboxed && writeUnboxedArgs(slots) ? native.callOpUnboxed(id, out) : callNative(id, out, slots);
+  const handle = callOp(id, out, slots);
   // Otherwise null (an undefined tensor) or undefined (the op returned an argument).
   return typeof handle === 'number' ? out._own(handle as Handle) : handle;
 }

@@ -1,6 +1,7 @@
 // torch.nn.Parameter: a Tensor that a Module registers as one of its parameters.
 import { inspect } from 'node:util';
 import { native, type Handle } from '../_C.js';
+import { callOp } from '../_ops/dispatch.js';
 import { argumentError } from '../errors.js';
 import { keep } from '../memory.js';
 import { Tensor } from '../tensor.js';
@@ -11,7 +12,7 @@ let detachOp: number | undefined;
 /** Gives `owner` a native tensor aliasing `data` without autograd history (Python's `Tensor._make_subclass(cls, data, ...)`). */
 function setDetachedAlias(owner: Tensor, data: Tensor): void {
   detachOp ??= native.findOp('aten::detach', '');
-  owner._own(native.callOp(detachOp, owner, data._h) as Handle);
+  owner._own(callOp(detachOp, owner, [data._h]) as Handle);
 }
 
 /**

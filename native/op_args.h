@@ -1,0 +1,42 @@
+// The arguments of an op call as JS writes them into the shared opArgs buffer (see
+// lib/_ops/dispatch.ts callOp), and their conversion to what ATen takes. dispatch.cpp reads them
+// for the boxed path, unboxed.cpp for ops that it calls with their C++ signature.
+#pragma once
+#include "common.h"
+
+namespace torch_node {
+
+// Layout of opArgs: [count, (code, value) per argument..., lists...]. A list is its length and
+// then its values; a kNumberList argument's value is where its list starts.
+enum ArgCode { kUndefined = 0, kNumber = 1, kNull = 2, kFalse = 3, kTrue = 4, kNumberList = 5, kJsValue = 6, kInvalid = 7 };
+constexpr size_t kMaxOpArgs = 64;
+constexpr size_t kOpArgsListStart = 1 + 2 * kMaxOpArgs;
+constexpr size_t kOpArgsCapacity = kOpArgsListStart + 512;
+
+// One argument as JS wrote it: a code with its value or list.
+struct CodedArg {
+  ArgCode code;
+  double value = 0;
+  const double* list = nullptr;
+  size_t length = 0;
+};
+
+// Where an op call's arguments are read from.
+struct OpCall {
+  Napi::Env env;
+  const OpPlan& plan;
+  const double* opArgs;
+};
+
+CodedArg codedArg(const double* opArgs, size_t i);
+[[noreturn]] void badArgument(const OpPlan& plan, const ArgPlan& arg, const std::string& expected);
+int64_t intOf(double d, const OpPlan& plan, const ArgPlan& arg);
+// A Tensor argument: the table's own tensor for a handle, or a wrapped number made into `holder`.
+const at::Tensor& tensorArg(Napi::Env env, const CodedArg& a, const OpPlan& plan, const ArgPlan& arg, at::Tensor& holder);
+// Any coded argument as the IValue its schema type asks for (defaults and None included).
+c10::IValue codedIValue(Napi::Env env, const CodedArg& a, const OpPlan& plan, const ArgPlan& arg);
+
+// The caller of an op with one of the C++ signatures unboxed.cpp knows, or an empty one.
+UnboxedCall unboxedCallOf(const c10::OperatorHandle& op, const OpPlan& plan);
+
+}  // namespace torch_node

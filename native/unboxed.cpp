@@ -1,0 +1,244 @@
+// Ops called with their C++ signature, as at::add is, instead of through an IValue stack. An op
+// qualifies when its schema's argument types (real types: "SymInt[]", "ScalarType?") are those of
+// one of the signatures below and typed<>() accepts that signature, which checks it against the
+// one its kernels were registered with. The arguments are read straight from the coded opArgs:
+// an int list becomes an array on the stack instead of a c10::List and a std::vector on the heap.
+#include "op_args.h"
+
+#include <ATen/core/IListRef.h>
+#include <c10/util/SmallVector.h>
+
+#include <tuple>
+#include <utility>
+
+namespace torch_node {
+
+// ---- reading one argument as the C++ type its kernel takes -----------------------------------
+// Each reader has the schema type it stands for and keeps what its value refers to (a wrapped
+// number, a list) until the call returns. Readers are moved into a tuple, so none points into
+// itself.
+
+// Plain values (their IValues hold no allocation): defaults, None and errors follow the boxed path.
+template <typename T>
+struct Plain;
+template <>
+struct Plain<at::Scalar> {
+  static constexpr const char* type = "Scalar";
+  static at::Scalar of(const c10::IValue& v) { return v.toScalar(); }
+};
+template <>
+struct Plain<int64_t> {
+  static constexpr const char* type = "int";
+  static int64_t of(const c10::IValue& v) { return v.toInt(); }
+};
+template <>
+struct Plain<bool> {
+  static constexpr const char* type = "bool";
+  static bool of(const c10::IValue& v) { return v.toBool(); }
+};
+template <>
+struct Plain<double> {
+  static constexpr const char* type = "float";
+  static double of(const c10::IValue& v) { return v.toDouble(); }
+};
+template <>
+struct Plain<c10::optional<at::ScalarType>> {
+  static constexpr const char* type = "ScalarType?";
+  static c10::optional<at::ScalarType> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toScalarType()); }
+};
+template <>
+struct Plain<c10::optional<at::MemoryFormat>> {
+  static constexpr const char* type = "MemoryFormat?";
+  static c10::optional<at::MemoryFormat> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toMemoryFormat()); }
+};
+
+template <typename T>
+struct UnboxedArg {
+  using Value = std::decay_t<T>;
+  static constexpr const char* schemaType = Plain<Value>::type;
+  Value value;
+  UnboxedArg(const OpCall& c, size_t i) : value(Plain<Value>::of(codedIValue(c.env, codedArg(c.opArgs, i), c.plan, c.plan.args[i]))) {}
+  const Value& get() const { return value; }
+};
+
+template <>
+struct UnboxedArg<const at::Tensor&> {
+  static constexpr const char* schemaType = "Tensor";
+  at::Tensor wrapped;                    // a number passed as a tensor
+  const at::Tensor* borrowed = nullptr;  // else the table's own tensor: no reference-count traffic
+  UnboxedArg(const OpCall& c, size_t i) {
+    const at::Tensor& tensor = tensorArg(c.env, codedArg(c.opArgs, i), c.plan, c.plan.args[i], wrapped);
+    if (&tensor != &wrapped) borrowed = &tensor;
+  }
+  const at::Tensor& get() const { return borrowed ? *borrowed : wrapped; }
+};
+
+template <>
+struct UnboxedArg<const c10::optional<at::Tensor>&> {
+  static constexpr const char* schemaType = "Tensor?";
+  c10::optional<at::Tensor> value;
+  UnboxedArg(const OpCall& c, size_t i) {
+    CodedArg a = codedArg(c.opArgs, i);
+    if (a.code == kUndefined || a.code == kNull) return;  // Tensor? defaults to None
+    at::Tensor wrapped;
+    value = tensorArg(c.env, a, c.plan, c.plan.args[i], wrapped);
+  }
+  const c10::optional<at::Tensor>& get() const { return value; }
+};
+
+// An int list, pushed value by value; false for None.
+template <typename Push>
+static bool readIntList(const OpCall& c, size_t i, Push push) {
+  CodedArg a = codedArg(c.opArgs, i);
+  const ArgPlan& arg = c.plan.args[i];
+  if (a.code == kNumberList) {
+    for (size_t k = 0; k < a.length; k++) push(intOf(a.list[k], c.plan, arg));
+    return true;
+  }
+  if (a.code == kNumber) {  // one int for all of int[N], as in Python
+    int64_t v = intOf(a.value, c.plan, arg);
+    for (int64_t k = 0; k < arg.fixedSize; k++) push(v);
+    return true;
+  }
+  c10::IValue value = codedIValue(c.env, a, c.plan, arg);  // a default, None, or an error
+  if (value.isNone()) return false;
+  for (int64_t v : value.toIntVector()) push(v);
+  return true;
+}
+
+template <>
+struct UnboxedArg<c10::SymIntArrayRef> {
+  static constexpr const char* schemaType = "SymInt[]";
+  c10::SmallVector<c10::SymInt, 8> values;
+  UnboxedArg(const OpCall& c, size_t i) {
+    readIntList(c, i, [&](int64_t v) { values.emplace_back(v); });
+  }
+  c10::SymIntArrayRef get() const { return values; }
+};
+
+template <>
+struct UnboxedArg<at::IntArrayRef> {
+  static constexpr const char* schemaType = "int[]";
+  c10::SmallVector<int64_t, 8> values;
+  UnboxedArg(const OpCall& c, size_t i) {
+    readIntList(c, i, [&](int64_t v) { values.push_back(v); });
+  }
+  at::IntArrayRef get() const { return values; }
+};
+
+template <>
+struct UnboxedArg<at::OptionalIntArrayRef> {
+  static constexpr const char* schemaType = "int[]?";
+  c10::SmallVector<int64_t, 8> values;
+  bool none;
+  UnboxedArg(const OpCall& c, size_t i) : none(!readIntList(c, i, [&](int64_t v) { values.push_back(v); })) {}
+  at::OptionalIntArrayRef get() const { return none ? at::OptionalIntArrayRef() : at::OptionalIntArrayRef(at::IntArrayRef(values)); }
+};
+
+// The tensors of a Tensor[] (their handles), held for the call.
+static void readTensorList(const OpCall& c, size_t i, c10::SmallVector<at::Tensor, 8>& tensors) {
+  CodedArg a = codedArg(c.opArgs, i);
+  const ArgPlan& arg = c.plan.args[i];
+  if (a.code != kNumberList) {
+    for (const at::Tensor& t : codedIValue(c.env, a, c.plan, arg).toTensorVector()) tensors.push_back(t);  // an error, or a default
+    return;
+  }
+  for (size_t k = 0; k < a.length; k++) tensors.push_back(unwrapTensor(c.env, a.list[k], arg.name.c_str()));
+}
+
+template <>
+struct UnboxedArg<at::TensorList> {
+  static constexpr const char* schemaType = "Tensor[]";
+  c10::SmallVector<at::Tensor, 8> tensors;
+  UnboxedArg(const OpCall& c, size_t i) { readTensorList(c, i, tensors); }
+  at::TensorList get() const { return tensors; }
+};
+
+template <>
+struct UnboxedArg<const at::ITensorListRef&> {
+  static constexpr const char* schemaType = "Tensor[]";
+  c10::SmallVector<at::Tensor, 8> tensors;
+  UnboxedArg(const OpCall& c, size_t i) { readTensorList(c, i, tensors); }
+  at::ITensorListRef get() const { return at::ITensorListRef(at::TensorList(tensors)); }
+};
+
+// ---- signatures --------------------------------------------------------------------------------
+template <typename Fn>
+struct Signature;
+
+template <typename... Args>
+struct Signature<at::Tensor(Args...)> {
+  using Typed = c10::TypedOperatorHandle<at::Tensor(Args...)>;
+
+  static bool matches(const OpPlan& plan) {
+    if (plan.args.size() != sizeof...(Args)) return false;
+    const char* types[] = {UnboxedArg<Args>::schemaType..., ""};
+    for (size_t i = 0; i < sizeof...(Args); i++) {
+      if (plan.args[i].realType != types[i]) return false;
+    }
+    return true;
+  }
+
+  static at::Tensor call(const void* typedHandle, const OpCall& c) {
+    return callWith(*static_cast<const Typed*>(typedHandle), c, std::index_sequence_for<Args...>{});
+  }
+
+  template <size_t... I>
+  static at::Tensor callWith(const Typed& op, const OpCall& c, std::index_sequence<I...>) {
+    std::tuple<UnboxedArg<Args>...> args{UnboxedArg<Args>(c, I)...};  // read in order: the first bad argument is the one reported
+    return op.call(std::get<I>(args).get()...);
+  }
+};
+
+template <typename Fn>
+static bool bindSignature(const c10::OperatorHandle& op, const OpPlan& plan, UnboxedCall& out) {
+  using S = Signature<Fn>;
+  if (!S::matches(plan)) return false;
+  try {
+    out.typedHandle = std::make_shared<const typename S::Typed>(op.template typed<Fn>());
+  } catch (const c10::Error&) {
+    return false;  // registered with another C++ signature
+  }
+  out.call = &S::call;
+  return true;
+}
+
+template <typename... Fns>
+struct Signatures {
+  static bool bind(const c10::OperatorHandle& op, const OpPlan& plan, UnboxedCall& out) { return (bindSignature<Fns>(op, plan, out) || ...); }
+};
+
+using TensorRef = const at::Tensor&;
+using ScalarRef = const at::Scalar&;
+// The commonest signatures of ops that return one new Tensor.
+using KnownSignatures = Signatures<
+    at::Tensor(TensorRef),                                                                  // neg, exp, relu, t
+    at::Tensor(TensorRef, TensorRef),                                                       // mul, div, matmul, mm
+    at::Tensor(TensorRef, ScalarRef),                                                       // pow, gt, leaky_relu
+    at::Tensor(TensorRef, TensorRef, ScalarRef),                                            // add, sub, masked_fill
+    at::Tensor(TensorRef, TensorRef, TensorRef),                                            // where
+    at::Tensor(TensorRef, TensorRef, TensorRef, ScalarRef, ScalarRef),                      // addmm, baddbmm
+    at::Tensor(TensorRef, TensorRef, const c10::optional<at::Tensor>&),                     // linear
+    at::Tensor(TensorRef, int64_t),                                                         // unsqueeze, squeeze.dim
+    at::Tensor(TensorRef, int64_t, int64_t),                                                // transpose, flatten
+    at::Tensor(TensorRef, int64_t, TensorRef),                                              // index_select
+    at::Tensor(TensorRef, int64_t, c10::optional<at::ScalarType>),                          // softmax, log_softmax, cumsum
+    at::Tensor(TensorRef, c10::optional<at::ScalarType>),                                   // sum(), mean()
+    at::Tensor(TensorRef, c10::optional<at::MemoryFormat>),                                 // clone
+    at::Tensor(TensorRef, at::OptionalIntArrayRef, bool, c10::optional<at::ScalarType>),    // sum(dim), mean(dim)
+    at::Tensor(TensorRef, c10::SymIntArrayRef),                                             // view, reshape, repeat
+    at::Tensor(TensorRef, c10::SymIntArrayRef, bool),                                       // expand
+    at::Tensor(TensorRef, at::IntArrayRef),                                                 // permute, flip
+    at::Tensor(TensorRef, double, bool),                                                    // dropout
+    at::Tensor(const at::ITensorListRef&, int64_t),                                         // cat
+    at::Tensor(at::TensorList, int64_t)>;                                                   // stack
+
+UnboxedCall unboxedCallOf(const c10::OperatorHandle& op, const OpPlan& plan) {
+  UnboxedCall call;
+  const auto& returns = op.schema().returns();
+  if (returns.size() != 1 || returns[0].type()->kind() != c10::TypeKind::TensorType || plan.returnsFirstArgument) return call;
+  KnownSignatures::bind(op, plan, call);
+  return call;
+}
+
+}  // namespace torch_node
