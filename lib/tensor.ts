@@ -353,6 +353,8 @@ export class Tensor {
   // ---- device and dtype -------------------------------------------------------
   /** Python's `x.to(...)`: to(dtype), to(device), to(device, dtype), to(other), to({ device, dtype, non_blocking, copy }). */
   to(...args: (DType | DeviceLike | Tensor | ToOptions | boolean)[]): Tensor {
+    // x.to(dtype), the commonest form, is the to.dtype overload as it stands.
+    if (args.length === 1 && args[0] instanceof DType) return callMethod(this, 'to', args) as Tensor;
     return callMethod(this, 'to', [parseToArgs('Tensor.to', args)]) as Tensor;
   }
   cpu(): Tensor {

@@ -52,6 +52,27 @@ struct Plain<c10::optional<at::MemoryFormat>> {
   static c10::optional<at::MemoryFormat> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toMemoryFormat()); }
 };
 
+template <>
+struct Plain<at::ScalarType> {
+  static constexpr const char* type = "ScalarType";
+  static at::ScalarType of(const c10::IValue& v) { return v.toScalarType(); }
+};
+template <>
+struct Plain<c10::optional<at::Layout>> {
+  static constexpr const char* type = "Layout?";
+  static c10::optional<at::Layout> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toLayout()); }
+};
+template <>
+struct Plain<c10::optional<at::Device>> {
+  static constexpr const char* type = "Device?";
+  static c10::optional<at::Device> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toDevice()); }
+};
+template <>
+struct Plain<c10::optional<bool>> {
+  static constexpr const char* type = "bool?";
+  static c10::optional<bool> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toBool()); }
+};
+
 template <typename T>
 struct UnboxedArg {
   using Value = std::decay_t<T>;
@@ -210,6 +231,18 @@ struct Signatures {
 
 using TensorRef = const at::Tensor&;
 using ScalarRef = const at::Scalar&;
+// Factory functions end in the TensorOptions: dtype, layout, device, pin_memory.
+template <typename... Front>
+using Factory = at::Tensor(Front..., c10::optional<at::ScalarType>, c10::optional<at::Layout>, c10::optional<at::Device>, c10::optional<bool>);
+template <typename Fn>
+struct AppendMemoryFormat;
+template <typename... Args>
+struct AppendMemoryFormat<at::Tensor(Args...)> {
+  using type = at::Tensor(Args..., c10::optional<at::MemoryFormat>);
+};
+template <typename Fn>
+using WithMemoryFormat = typename AppendMemoryFormat<Fn>::type;
+
 // The commonest signatures of ops that return one new Tensor.
 using KnownSignatures = Signatures<
     at::Tensor(TensorRef),                                                                  // neg, exp, relu, t
@@ -230,6 +263,14 @@ using KnownSignatures = Signatures<
     at::Tensor(TensorRef, c10::SymIntArrayRef, bool),                                       // expand
     at::Tensor(TensorRef, at::IntArrayRef),                                                 // permute, flip
     at::Tensor(TensorRef, double, bool),                                                    // dropout
+    at::Tensor(TensorRef, at::ScalarType, bool, bool, c10::optional<at::MemoryFormat>),  // to(dtype)
+    Factory<c10::SymIntArrayRef>,                                                      // zeros, ones, (2.x) rand, randn
+    Factory<at::IntArrayRef>,                                                          // (1.13) rand, randn
+    Factory<c10::SymIntArrayRef, ScalarRef>,                                           // full
+    Factory<ScalarRef>,                                                                // arange(end)
+    Factory<ScalarRef, ScalarRef, ScalarRef>,                                          // arange(start, end, step)
+    WithMemoryFormat<Factory<c10::SymIntArrayRef>>,                                    // empty
+    WithMemoryFormat<Factory<TensorRef>>,                                              // zeros_like, ones_like, randn_like
     at::Tensor(const at::ITensorListRef&, int64_t),                                         // cat
     at::Tensor(at::TensorList, int64_t)>;                                                   // stack
 

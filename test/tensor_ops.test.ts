@@ -436,12 +436,13 @@ describe('the unboxed call path', () => {
       ['aten::addmm', ''], ['aten::linear', ''], ['aten::unsqueeze', ''], ['aten::transpose', 'int'], ['aten::index_select', ''],
       ['aten::softmax', 'int'], ['aten::sum', ''], ['aten::clone', ''], ['aten::sum', 'dim_IntList'], ['aten::view', ''],
       ['aten::expand', ''], ['aten::permute', ''], ['aten::dropout', ''], ['aten::cat', ''], ['aten::stack', ''],
+      ['aten::to', 'dtype'], ['aten::zeros', ''], ['aten::randn', ''], ['aten::full', ''], ['aten::arange', 'start_step'], ['aten::zeros_like', ''],
     ]) {
       expect(unboxed(name, overload), `${name}.${overload}`).toBe(true);
     }
   });
   it('leaves in-place ops, tuple results and other signatures boxed', () => {
-    for (const [name, overload] of [['aten::add_', 'Tensor'], ['aten::div', 'Tensor_mode'], ['aten::sort', ''], ['aten::max', 'dim'], ['aten::conv2d', ''], ['aten::to', 'dtype']]) {
+    for (const [name, overload] of [['aten::add_', 'Tensor'], ['aten::div', 'Tensor_mode'], ['aten::sort', ''], ['aten::max', 'dim'], ['aten::conv2d', ''], ['aten::to', 'device']]) {
       expect(unboxed(name, overload), `${name}.${overload}`).toBe(false);
     }
   });

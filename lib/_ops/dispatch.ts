@@ -44,7 +44,8 @@ interface Overload {
   opId?: number;
 }
 
-const overloadCache = new Map<string, Overload[]>();
+const methodOverloads = new Map<string, Overload[]>();
+const functionOverloads = new Map<string, Overload[]>();
 
 // Python's argument parser lets numbers stand for Tensors in these ops (they become
 // "wrapped number" tensors) and hides their Scalar overloads, so `w.mul(2)` records
@@ -85,11 +86,11 @@ function buildOverloads(name: string, asMethod: boolean): Overload[] {
 }
 
 function overloadsFor(name: string, asMethod: boolean): Overload[] {
-  const key = asMethod ? `m:${name}` : `f:${name}`;
-  let found = overloadCache.get(key);
+  const cache = asMethod ? methodOverloads : functionOverloads;
+  let found = cache.get(name);
   if (!found) {
     found = buildOverloads(name, asMethod);
-    overloadCache.set(key, found);
+    cache.set(name, found);
   }
   return found;
 }
@@ -187,18 +188,18 @@ function isOptionsObject(v: unknown): v is Record<string, unknown> {
 /** Arguments for the native call in schema order, or null when this overload does not fit. */
 function bind(overload: Overload, self: TensorLike | undefined, positional: unknown[], options: Record<string, unknown> | undefined): unknown[] | null {
   const { params, paramSlots } = overload;
-  const slots: unknown[] = new Array(overload.schema.args.length);
-  if (overload.selfSlot >= 0) {
-    const handle = self!._h;
-    if (typeof handle !== 'number') return null; // not a real tensor
-    slots[overload.selfSlot] = handle;
-  }
   let given = positional;
   if (overload.varargsIntList && given.length > 0 && !Array.isArray(given[0])) {
     if (!given.every(isInteger)) return null;
     given = [given];
   }
   if (given.length > overload.positionalCount) return null;
+  const slots: unknown[] = new Array(overload.schema.args.length);
+  if (overload.selfSlot >= 0) {
+    const handle = self!._h;
+    if (typeof handle !== 'number') return null; // not a real tensor
+    slots[overload.selfSlot] = handle;
+  }
   for (let i = 0; i < given.length; i++) {
     const value = convert(params[i], given[i], overload.numbersAsTensors);
     if (value === NO_MATCH) return null;
@@ -361,7 +362,8 @@ function noMatch(label: string, overloads: Overload[], positional: unknown[], op
   );
 }
 
-function invoke(label: string, overloads: Overload[], self: TensorLike | undefined, args: unknown[]): unknown {
+/** `name`: the op's name; a method's errors call it Tensor.<name>. */
+function invoke(name: string, overloads: Overload[], self: TensorLike | undefined, args: unknown[]): unknown {
   let options: Record<string, unknown> | undefined;
   let positional = args;
   if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
@@ -388,12 +390,12 @@ function invoke(label: string, overloads: Overload[], self: TensorLike | undefin
     if (options?.requires_grad === true && overload.isFactory) (result as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
     return result;
   }
-  throw noMatch(label, overloads, positional, options);
+  throw noMatch(self === undefined ? name : `Tensor.${name}`, overloads, positional, options);
 }
 
 /** Calls self.<name>(...args) through the generated op table. */
 export function callMethod(self: TensorLike, name: string, args: unknown[]): unknown {
-  return invoke(`Tensor.${name}`, overloadsFor(name, true), self, args);
+  return invoke(name, overloadsFor(name, true), self, args);
 }
 
 /** A torch.<name> function bound to its overloads once (the hot path of generated functions). */
@@ -405,9 +407,8 @@ export function makeFunction(name: string): (...args: unknown[]) => unknown {
 /** A Tensor method bound to its overloads once (the hot path of generated methods). */
 export function makeMethod(name: string): (this: TensorLike, ...args: unknown[]) => unknown {
   let overloads: Overload[] | undefined;
-  const label = `Tensor.${name}`;
   return function (this: TensorLike, ...args: unknown[]) {
-    return invoke(label, (overloads ??= overloadsFor(name, true)), this, args);
+    return invoke(name, (overloads ??= overloadsFor(name, true)), this, args);
   };
 }
 

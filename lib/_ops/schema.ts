@@ -69,7 +69,7 @@ function parseType(raw: string): { baseType: string; optional: boolean; fixedSiz
     type = `${sized[1]}[]`;
     fixedSize = Number(sized[2]);
   }
-  return { baseType: type, optional, fixedSize, mutated: alias?.[2] === '!', aliasSet: alias?.[1] };
+  return { baseType: typeNames.get(type) ?? type, optional, fixedSize, mutated: alias?.[2] === '!', aliasSet: alias?.[1] };
 }
 
 export function parseSchema(text: string): Schema {
@@ -109,6 +109,10 @@ export const SUPPORTED_ARG_TYPES = new Set([
 ]);
 
 export const SUPPORTED_RETURN_TYPES = new Set(['Tensor', 'Tensor[]', 'int', 'SymInt', 'float', 'bool', 'Scalar', 'ScalarType', 'int[]', 'SymInt[]']);
+
+// Each type name as the literal above: V8 compares such strings by identity, a sliced one by its
+// characters (the dispatcher switches on an argument's type on every call).
+const typeNames = new Map([...SUPPORTED_ARG_TYPES, ...SUPPORTED_RETURN_TYPES].map((t) => [t, t]));
 
 /** True for overloads that the JS surface exposes (out= variants and named dimensions are left out). */
 export function isExposed(schema: Schema): boolean {
