@@ -413,7 +413,10 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   if (info.Length() != 2 + jsValues) {
     throw ArgumentError(plan.qualifiedName + "(): opArgs names " + std::to_string(jsValues) + " JS values, but " + std::to_string(info.Length() < 2 ? 0 : info.Length() - 2) + " came");
   }
-  if (jsValues == 0 && plan.unboxed) return wrapTensorInto(env, plan.unboxed.call(plan.unboxed.typedHandle.get(), OpCall{env, plan, opArgs}), info[1]);
+  if (jsValues == 0 && plan.unboxed) {
+    at::Tensor result = plan.unboxed.call(plan.unboxed.typedHandle.get(), OpCall{env, plan, opArgs});
+    return plan.returnsFirstArgument ? env.Undefined() : wrapTensorInto(env, std::move(result), info[1]);
+  }
 
   // One stack per thread, reused to save an allocation per call; a re-entrant call (a JS
   // getter on an argument array calling torch) gets its own.

@@ -53,6 +53,11 @@ struct Plain<c10::optional<at::MemoryFormat>> {
 };
 
 template <>
+struct Plain<c10::SymInt> {
+  static constexpr const char* type = "SymInt";
+  static c10::SymInt of(const c10::IValue& v) { return c10::SymInt(v.toInt()); }
+};
+template <>
 struct Plain<at::ScalarType> {
   static constexpr const char* type = "ScalarType";
   static at::ScalarType of(const c10::IValue& v) { return v.toScalarType(); }
@@ -92,6 +97,19 @@ struct UnboxedArg<const at::Tensor&> {
     if (&tensor != &wrapped) borrowed = &tensor;
   }
   const at::Tensor& get() const { return borrowed ? *borrowed : wrapped; }
+};
+
+// The tensor that an in-place op writes: the table's own.
+template <>
+struct UnboxedArg<at::Tensor&> {
+  static constexpr const char* schemaType = "Tensor";
+  at::Tensor* tensor;
+  UnboxedArg(const OpCall& c, size_t i) {
+    CodedArg a = codedArg(c.opArgs, i);
+    if (a.code != kNumber) badArgument(c.plan, c.plan.args[i], "a Tensor");
+    tensor = &unwrapTensor(c.env, a.value, c.plan.args[i].name.c_str());
+  }
+  at::Tensor& get() const { return *tensor; }
 };
 
 template <>
@@ -187,9 +205,10 @@ struct UnboxedArg<const at::ITensorListRef&> {
 template <typename Fn>
 struct Signature;
 
-template <typename... Args>
-struct Signature<at::Tensor(Args...)> {
-  using Typed = c10::TypedOperatorHandle<at::Tensor(Args...)>;
+// Ret is at::Tensor, or at::Tensor& for an in-place op (which returns its first argument).
+template <typename Ret, typename... Args>
+struct Signature<Ret(Args...)> {
+  using Typed = c10::TypedOperatorHandle<Ret(Args...)>;
 
   static bool matches(const OpPlan& plan) {
     if (plan.args.size() != sizeof...(Args)) return false;
@@ -230,6 +249,7 @@ struct Signatures {
 };
 
 using TensorRef = const at::Tensor&;
+using OptionalTensorRef = const c10::optional<at::Tensor>&;
 using ScalarRef = const at::Scalar&;
 // Factory functions end in the TensorOptions: dtype, layout, device, pin_memory.
 template <typename... Front>
@@ -251,7 +271,7 @@ using KnownSignatures = Signatures<
     at::Tensor(TensorRef, TensorRef, ScalarRef),                                            // add, sub, masked_fill
     at::Tensor(TensorRef, TensorRef, TensorRef),                                            // where
     at::Tensor(TensorRef, TensorRef, TensorRef, ScalarRef, ScalarRef),                      // addmm, baddbmm
-    at::Tensor(TensorRef, TensorRef, const c10::optional<at::Tensor>&),                     // linear
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef),                     // linear
     at::Tensor(TensorRef, int64_t),                                                         // unsqueeze, squeeze.dim
     at::Tensor(TensorRef, int64_t, int64_t),                                                // transpose, flatten
     at::Tensor(TensorRef, int64_t, TensorRef),                                              // index_select
@@ -271,14 +291,42 @@ using KnownSignatures = Signatures<
     Factory<ScalarRef, ScalarRef, ScalarRef>,                                          // arange(start, end, step)
     WithMemoryFormat<Factory<c10::SymIntArrayRef>>,                                    // empty
     WithMemoryFormat<Factory<TensorRef>>,                                              // zeros_like, ones_like, randn_like
+    at::Tensor(TensorRef, TensorRef, TensorRef, ScalarRef),                          // addcmul, addcdiv
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, int64_t),  // (1.13) conv
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, c10::SymIntArrayRef, c10::SymIntArrayRef, c10::SymIntArrayRef,
+               c10::SymInt),                                                           // (2.x) conv
+    at::Tensor(TensorRef, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, bool),  // max_pool2d
+    at::Tensor(TensorRef, at::IntArrayRef, OptionalTensorRef, OptionalTensorRef, double, bool),       // (1.13) layer_norm
+    at::Tensor(TensorRef, c10::SymIntArrayRef, OptionalTensorRef, OptionalTensorRef, double, bool),  // (2.x) layer_norm
+    at::Tensor(TensorRef, OptionalTensorRef, OptionalTensorRef, OptionalTensorRef, OptionalTensorRef, bool, double, double,
+               bool),                                                                  // batch_norm
+    at::Tensor(TensorRef, TensorRef, int64_t, bool, bool),                             // (1.13) embedding
+    at::Tensor(TensorRef, TensorRef, c10::SymInt, bool, bool),                         // (2.x) embedding
+    at::Tensor(TensorRef, TensorRef, int64_t),                                         // mse_loss, l1_loss
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, int64_t, int64_t, double),     // (1.13) cross_entropy_loss
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, int64_t, c10::SymInt, double),  // (2.x) cross_entropy_loss
     at::Tensor(const at::ITensorListRef&, int64_t),                                         // cat
     at::Tensor(at::TensorList, int64_t)>;                                                   // stack
+
+using Self = at::Tensor&;
+// In-place ops, as optimizers use them.
+using InPlaceSignatures = Signatures<
+    at::Tensor&(Self),                                    // zero_, relu_, sqrt_
+    at::Tensor&(Self, TensorRef),                         // mul_, div_
+    at::Tensor&(Self, ScalarRef),                         // mul_(2), fill_, pow_
+    at::Tensor&(Self, TensorRef, ScalarRef),              // add_, sub_, lerp_, masked_fill_
+    at::Tensor&(Self, TensorRef, TensorRef, ScalarRef),   // addcmul_, addcdiv_
+    at::Tensor&(Self, TensorRef, bool)>;                  // copy_
 
 UnboxedCall unboxedCallOf(const c10::OperatorHandle& op, const OpPlan& plan) {
   UnboxedCall call;
   const auto& returns = op.schema().returns();
-  if (returns.size() != 1 || returns[0].type()->kind() != c10::TypeKind::TensorType || plan.returnsFirstArgument) return call;
-  KnownSignatures::bind(op, plan, call);
+  if (returns.size() != 1 || returns[0].type()->kind() != c10::TypeKind::TensorType) return call;
+  if (plan.returnsFirstArgument) {
+    InPlaceSignatures::bind(op, plan, call);
+  } else if (!returns[0].alias_info() || !returns[0].alias_info()->isWrite()) {
+    KnownSignatures::bind(op, plan, call);
+  }
   return call;
 }
 

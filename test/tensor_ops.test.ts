@@ -441,11 +441,31 @@ describe('the unboxed call path', () => {
       expect(unboxed(name, overload), `${name}.${overload}`).toBe(true);
     }
   });
-  it('leaves in-place ops, tuple results and other signatures boxed', () => {
-    for (const [name, overload] of [['aten::add_', 'Tensor'], ['aten::div', 'Tensor_mode'], ['aten::sort', ''], ['aten::max', 'dim'], ['aten::conv2d', ''], ['aten::to', 'device']]) {
+  it('takes in-place ops of the optimizers and the kernels of nn layers', () => {
+    for (const [name, overload] of [
+      ['aten::add_', 'Tensor'], ['aten::mul_', 'Scalar'], ['aten::addcdiv_', ''], ['aten::zero_', ''], ['aten::copy_', ''],
+      ['aten::conv2d', ''], ['aten::max_pool2d', ''], ['aten::layer_norm', ''], ['aten::batch_norm', ''], ['aten::embedding', ''],
+      ['aten::cross_entropy_loss', ''],
+    ]) {
+      expect(unboxed(name, overload), `${name}.${overload}`).toBe(true);
+    }
+  });
+  it('leaves tuple results, strings, devices and other signatures boxed', () => {
+    for (const [name, overload] of [['aten::div', 'Tensor_mode'], ['aten::sort', ''], ['aten::max', 'dim'], ['aten::to', 'device'], ['aten::avg_pool2d', ''], ['aten::add', 'out']]) {
       expect(unboxed(name, overload), `${name}.${overload}`).toBe(false);
     }
   });
+  it('in-place ops hand back their own object, write it, and keep autograd\'s checks', () => torch.tidy(() => {
+    const x = torch.tensor([1, 2, 3], { dtype: torch.float32 });
+    expect(x.add_(torch.ones(3), { alpha: 2 })).toBe(x);
+    expect(x.mul_(2).tolist()).toEqual([6, 8, 10]);
+    const w = torch.ones(2, { requires_grad: true });
+    expect(() => w.add_(1)).toThrow(/a leaf Variable that requires grad is being used in an in-place operation/);
+    const [addInPlace, owner] = [native.findOp('aten::add_', 'Tensor'), torch.empty(0)];
+    const args = new Float64Array(native.opArgs);
+    args.set([3, 3, 0, 1, x._h, 0, 0]); // self: false, not a tensor
+    expect(() => native.callOp(addInPlace, owner)).toThrow(/argument 'self' must be a Tensor/);
+  }));
   it('converts wrapped numbers, promotes like Python scalars, and reports bad or disposed tensors', () => torch.tidy(() => {
     const ints = torch.tensor([1, 2], { dtype: torch.int64 });
     expect(ints.add(1.5, { alpha: 2 }).tolist()).toEqual([4, 5]);
