@@ -18,72 +18,48 @@ namespace torch_node {
 // number, a list) until the call returns. Readers are moved into a tuple, so none points into
 // itself.
 
-// Plain values (their IValues hold no allocation): defaults, None and errors follow the boxed path.
+// Plain values (their IValues hold no allocation): the schema type each stands for. Their
+// defaults, None and errors follow the boxed path's rules.
 template <typename T>
-struct Plain;
+constexpr const char* plainType = nullptr;
 template <>
-struct Plain<at::Scalar> {
-  static constexpr const char* type = "Scalar";
-  static at::Scalar of(const c10::IValue& v) { return v.toScalar(); }
-};
+constexpr const char* plainType<at::Scalar> = "Scalar";
 template <>
-struct Plain<int64_t> {
-  static constexpr const char* type = "int";
-  static int64_t of(const c10::IValue& v) { return v.toInt(); }
-};
+constexpr const char* plainType<int64_t> = "int";
 template <>
-struct Plain<bool> {
-  static constexpr const char* type = "bool";
-  static bool of(const c10::IValue& v) { return v.toBool(); }
-};
+constexpr const char* plainType<c10::SymInt> = "SymInt";
 template <>
-struct Plain<double> {
-  static constexpr const char* type = "float";
-  static double of(const c10::IValue& v) { return v.toDouble(); }
-};
+constexpr const char* plainType<bool> = "bool";
 template <>
-struct Plain<c10::optional<at::ScalarType>> {
-  static constexpr const char* type = "ScalarType?";
-  static c10::optional<at::ScalarType> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toScalarType()); }
-};
+constexpr const char* plainType<double> = "float";
 template <>
-struct Plain<c10::optional<at::MemoryFormat>> {
-  static constexpr const char* type = "MemoryFormat?";
-  static c10::optional<at::MemoryFormat> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toMemoryFormat()); }
-};
+constexpr const char* plainType<at::ScalarType> = "ScalarType";
+template <>
+constexpr const char* plainType<c10::optional<at::ScalarType>> = "ScalarType?";
+template <>
+constexpr const char* plainType<c10::optional<at::MemoryFormat>> = "MemoryFormat?";
+template <>
+constexpr const char* plainType<c10::optional<at::Layout>> = "Layout?";
+template <>
+constexpr const char* plainType<c10::optional<at::Device>> = "Device?";
+template <>
+constexpr const char* plainType<c10::optional<bool>> = "bool?";
 
+template <typename T>
+T plainValue(const c10::IValue& v) {
+  return v.to<T>();
+}
 template <>
-struct Plain<c10::SymInt> {
-  static constexpr const char* type = "SymInt";
-  static c10::SymInt of(const c10::IValue& v) { return c10::SymInt(v.toInt()); }
-};
-template <>
-struct Plain<at::ScalarType> {
-  static constexpr const char* type = "ScalarType";
-  static at::ScalarType of(const c10::IValue& v) { return v.toScalarType(); }
-};
-template <>
-struct Plain<c10::optional<at::Layout>> {
-  static constexpr const char* type = "Layout?";
-  static c10::optional<at::Layout> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toLayout()); }
-};
-template <>
-struct Plain<c10::optional<at::Device>> {
-  static constexpr const char* type = "Device?";
-  static c10::optional<at::Device> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toDevice()); }
-};
-template <>
-struct Plain<c10::optional<bool>> {
-  static constexpr const char* type = "bool?";
-  static c10::optional<bool> of(const c10::IValue& v) { return v.isNone() ? c10::nullopt : c10::make_optional(v.toBool()); }
-};
+c10::SymInt plainValue<c10::SymInt>(const c10::IValue& v) {
+  return c10::SymInt(v.toInt());  // JS passes concrete ints
+}
 
 template <typename T>
 struct UnboxedArg {
   using Value = std::decay_t<T>;
-  static constexpr const char* schemaType = Plain<Value>::type;
+  static constexpr const char* schemaType = plainType<Value>;
   Value value;
-  UnboxedArg(const OpCall& c, size_t i) : value(Plain<Value>::of(codedIValue(c.env, codedArg(c.opArgs, i), c.plan, c.plan.args[i]))) {}
+  UnboxedArg(const OpCall& c, size_t i) : value(plainValue<Value>(codedIValue(c.env, codedArg(c.opArgs, i), c.plan, c.plan.args[i]))) {}
   const Value& get() const { return value; }
 };
 
