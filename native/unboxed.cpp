@@ -121,24 +121,25 @@ static bool readIntList(const OpCall& c, size_t i, Push push) {
   return true;
 }
 
-template <>
-struct UnboxedArg<c10::SymIntArrayRef> {
-  static constexpr const char* schemaType = "SymInt[]";
-  c10::SmallVector<c10::SymInt, 8> values;
-  UnboxedArg(const OpCall& c, size_t i) {
+template <typename Element, typename ArrayRef>
+struct IntListArg {
+  c10::SmallVector<Element, 8> values;
+  IntListArg(const OpCall& c, size_t i) {
     readIntList(c, i, [&](int64_t v) { values.emplace_back(v); });
   }
-  c10::SymIntArrayRef get() const { return values; }
+  ArrayRef get() const { return values; }
 };
 
 template <>
-struct UnboxedArg<at::IntArrayRef> {
+struct UnboxedArg<c10::SymIntArrayRef> : IntListArg<c10::SymInt, c10::SymIntArrayRef> {
+  static constexpr const char* schemaType = "SymInt[]";
+  using IntListArg::IntListArg;
+};
+
+template <>
+struct UnboxedArg<at::IntArrayRef> : IntListArg<int64_t, at::IntArrayRef> {
   static constexpr const char* schemaType = "int[]";
-  c10::SmallVector<int64_t, 8> values;
-  UnboxedArg(const OpCall& c, size_t i) {
-    readIntList(c, i, [&](int64_t v) { values.push_back(v); });
-  }
-  at::IntArrayRef get() const { return values; }
+  using IntListArg::IntListArg;
 };
 
 template <>
