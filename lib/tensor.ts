@@ -161,6 +161,18 @@ export function parseToArgs(where: string, args: unknown[]): ToOptions {
   return options;
 }
 
+/** What `x.grad_fn` is: the autograd node that made a tensor, by its PyTorch name (`MulBackward0`). */
+export class GradFn {
+  /** @internal */
+  constructor(private readonly nodeName: string) {}
+  name(): string {
+    return this.nodeName;
+  }
+  toString(): string {
+    return `<${this.nodeName} object>`;
+  }
+}
+
 export interface Tensor extends GeneratedTensorMethods {}
 
 export class Tensor {
@@ -282,9 +294,9 @@ export class Tensor {
     native.setGrad(this._h, value === null ? null : value._h);
   }
   /** The autograd node that created this tensor (`{ name() }`), or null for leaves. */
-  get grad_fn(): { name(): string; toString(): string } | null {
+  get grad_fn(): GradFn | null {
     const name = native.gradFnName(this._h);
-    return name === null ? null : { name: () => name, toString: () => `<${name} object>` };
+    return name === null ? null : new GradFn(name);
   }
   get is_leaf(): boolean {
     return native.isLeaf(this._h);
