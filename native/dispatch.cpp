@@ -90,21 +90,6 @@ static Napi::Value findOp(const Napi::CallbackInfo& info) {
 // buffer. Reading them costs no Node-API call; on a small tensor, the two or three calls per
 // argument that reading JS values takes cost as much as the op's own bookkeeping. Only what has
 // no code (BigInts, strings, lists of other things) comes as a JS value.
-CodedArg codedArg(const double* opArgs, size_t i) {
-  const double* code = opArgs + 1 + 2 * i;
-  CodedArg arg{code[0] >= 0 && code[0] < kInvalid ? static_cast<ArgCode>(static_cast<int>(code[0])) : kInvalid, code[1]};
-  if (arg.code == kNumberList) {
-    // The offset comes from JS: check it stays inside the buffer.
-    if (!(code[1] >= kOpArgsListStart && code[1] < kOpArgsCapacity)) throw ArgumentError("opArgs: a list outside the buffer");
-    auto start = static_cast<size_t>(code[1]);
-    double length = opArgs[start];
-    if (!(length >= 0 && length <= static_cast<double>(kOpArgsCapacity - start - 1))) throw ArgumentError("opArgs: a list outside the buffer");
-    arg.length = static_cast<size_t>(length);
-    arg.list = opArgs + start + 1;
-  }
-  return arg;
-}
-
 int64_t intOf(double d, const OpPlan& plan, const ArgPlan& arg) {
   if (!std::isfinite(d) || std::floor(d) != d) badArgument(plan, arg, "an integer, got " + std::to_string(d));
   // Casting a double outside int64's range is undefined behaviour; larger values must be BigInts.

@@ -21,6 +21,22 @@ struct CodedArg {
   size_t length = 0;
 };
 
+// Argument i of the call in `opArgs`.
+inline CodedArg codedArg(const double* opArgs, size_t i) {
+  const double* code = opArgs + 1 + 2 * i;
+  CodedArg arg{code[0] >= 0 && code[0] < kInvalid ? static_cast<ArgCode>(static_cast<int>(code[0])) : kInvalid, code[1]};
+  if (arg.code == kNumberList) {
+    // The offset comes from JS: check it stays inside the buffer.
+    if (!(code[1] >= kOpArgsListStart && code[1] < kOpArgsCapacity)) throw ArgumentError("opArgs: a list outside the buffer");
+    auto start = static_cast<size_t>(code[1]);
+    double length = opArgs[start];
+    if (!(length >= 0 && length <= static_cast<double>(kOpArgsCapacity - start - 1))) throw ArgumentError("opArgs: a list outside the buffer");
+    arg.length = static_cast<size_t>(length);
+    arg.list = opArgs + start + 1;
+  }
+  return arg;
+}
+
 // Where an op call's arguments are read from.
 struct OpCall {
   Napi::Env env;
@@ -28,7 +44,6 @@ struct OpCall {
   const double* opArgs;
 };
 
-CodedArg codedArg(const double* opArgs, size_t i);
 [[noreturn]] void badArgument(const OpPlan& plan, const ArgPlan& arg, const std::string& expected);
 int64_t intOf(double d, const OpPlan& plan, const ArgPlan& arg);
 // A Tensor argument: the table's own tensor for a handle, or a wrapped number made into `holder`.

@@ -66,13 +66,19 @@ struct UnboxedArg {
 template <>
 struct UnboxedArg<const at::Tensor&> {
   static constexpr const char* schemaType = "Tensor";
-  at::Tensor wrapped;                    // a number passed as a tensor
-  const at::Tensor* borrowed = nullptr;  // else the table's own tensor: no reference-count traffic
+  const at::Tensor* tensor;
+  c10::optional<at::Tensor> wrapped;  // a number passed as a tensor
   UnboxedArg(const OpCall& c, size_t i) {
-    const at::Tensor& tensor = tensorArg(c.env, codedArg(c.opArgs, i), c.plan, c.plan.args[i], wrapped);
-    if (&tensor != &wrapped) borrowed = &tensor;
+    CodedArg a = codedArg(c.opArgs, i);
+    if (a.code == kNumber) {
+      tensor = &unwrapTensor(c.env, a.value, c.plan.args[i].name.c_str());  // the table's own: no reference-count traffic
+    } else {
+      wrapped.emplace();
+      tensor = &tensorArg(c.env, a, c.plan, c.plan.args[i], *wrapped);
+    }
   }
-  const at::Tensor& get() const { return borrowed ? *borrowed : wrapped; }
+  UnboxedArg(UnboxedArg&&) = delete;  // `tensor` may point into `wrapped`
+  const at::Tensor& get() const { return *tensor; }
 };
 
 // The tensor that an in-place op writes: the table's own.
@@ -179,6 +185,17 @@ struct UnboxedArg<const at::ITensorListRef&> {
 };
 
 // ---- signatures --------------------------------------------------------------------------------
+// The readers of a call's arguments, as one aggregate: initialised from prvalues, they are built
+// where they stay.
+template <size_t I, typename Arg>
+struct Reader {
+  UnboxedArg<Arg> arg;
+};
+template <typename Indices, typename... Args>
+struct Readers;
+template <size_t... I, typename... Args>
+struct Readers<std::index_sequence<I...>, Args...> : Reader<I, Args>... {};
+
 template <typename Fn>
 struct Signature;
 
@@ -202,8 +219,9 @@ struct Signature<Ret(Args...)> {
 
   template <size_t... I>
   static at::Tensor callWith(const Typed& op, const OpCall& c, std::index_sequence<I...>) {
-    std::tuple<UnboxedArg<Args>...> args{UnboxedArg<Args>(c, I)...};  // read in order: the first bad argument is the one reported
-    return op.call(std::get<I>(args).get()...);
+    // Read in order (the first bad argument is the one reported), each in its place: no reader is moved.
+    Readers<std::index_sequence<I...>, Args...> args{{UnboxedArg<Args>(c, I)}...};
+    return op.call(static_cast<const Reader<I, Args>&>(args).arg.get()...);
   }
 };
 

@@ -231,6 +231,8 @@ const opArgs = new Float64Array(native.opArgs);
 const ARG = { undefined: 0, number: 1, null: 2, false: 3, true: 4, numberList: 5, jsValue: 6 } as const;
 const MAX_ARGS: number = native.maxOpArgs;
 const LIST_START = 1 + 2 * MAX_ARGS;
+/** Counts callOp's writes into opArgs, so that one can tell when another ran in the middle of it. */
+let opArgsWriters = 0;
 
 /** Writes `list` at `at` as its length and values; false (writing nothing that counts) if one is not a number or it does not fit. */
 function writeNumberList(list: unknown[], at: number): boolean {
@@ -282,7 +284,6 @@ export function callOp(id: number, owner: TensorLike | undefined, slots: unknown
   if (jsValues === undefined) return native.callOp(id, owner);
   return jsValues.length === 1 ? native.callOp(id, owner, jsValues[0]) : native.callOp(id, owner, ...jsValues);
 }
-let opArgsWriters = 0;
 
 function callOpWithJsValues(id: number, owner: TensorLike | undefined, slots: unknown[]): unknown {
   opArgs[0] = slots.length;
