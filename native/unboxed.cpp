@@ -8,15 +8,14 @@
 #include <ATen/core/IListRef.h>
 #include <c10/util/SmallVector.h>
 
-#include <tuple>
 #include <utility>
 
 namespace torch_node {
 
 // ---- reading one argument as the C++ type its kernel takes -----------------------------------
 // Each reader has the schema type it stands for and keeps what its value refers to (a wrapped
-// number, a list) until the call returns. Readers are moved into a tuple, so none points into
-// itself.
+// number, a list) until the call returns. Readers are built where they stay (see Readers), so one
+// may point into itself.
 
 // Plain values (their IValues hold no allocation): the schema type each stands for. Their
 // defaults, None and errors follow the boxed path's rules.
@@ -260,58 +259,59 @@ using WithMemoryFormat = typename AppendMemoryFormat<Fn>::type;
 
 // The commonest signatures of ops that return one new Tensor.
 using KnownSignatures = Signatures<
-    at::Tensor(TensorRef),                                                                  // neg, exp, relu, t
-    at::Tensor(TensorRef, TensorRef),                                                       // mul, div, matmul, mm
-    at::Tensor(TensorRef, ScalarRef),                                                       // pow, gt, leaky_relu
-    at::Tensor(TensorRef, TensorRef, ScalarRef),                                            // add, sub, masked_fill
-    at::Tensor(TensorRef, TensorRef, TensorRef),                                            // where
-    at::Tensor(TensorRef, TensorRef, TensorRef, ScalarRef, ScalarRef),                      // addmm, baddbmm
-    at::Tensor(TensorRef, TensorRef, OptionalTensorRef),                     // linear
-    at::Tensor(TensorRef, int64_t),                                                         // unsqueeze, squeeze.dim
-    at::Tensor(TensorRef, int64_t, int64_t),                                                // transpose, flatten
-    at::Tensor(TensorRef, int64_t, TensorRef),                                              // index_select
-    at::Tensor(TensorRef, int64_t, c10::optional<at::ScalarType>),                          // softmax, log_softmax, cumsum
-    at::Tensor(TensorRef, c10::optional<at::ScalarType>),                                   // sum(), mean()
-    at::Tensor(TensorRef, c10::optional<at::MemoryFormat>),                                 // clone
-    at::Tensor(TensorRef, at::OptionalIntArrayRef, bool, c10::optional<at::ScalarType>),    // sum(dim), mean(dim)
-    at::Tensor(TensorRef, c10::SymIntArrayRef),                                             // view, reshape, repeat
-    at::Tensor(TensorRef, c10::SymIntArrayRef, bool),                                       // expand
-    at::Tensor(TensorRef, at::IntArrayRef),                                                 // permute, flip
-    at::Tensor(TensorRef, double, bool),                                                    // dropout
-    at::Tensor(TensorRef, at::ScalarType, bool, bool, c10::optional<at::MemoryFormat>),  // to(dtype)
-    Factory<c10::SymIntArrayRef>,                                                      // zeros, ones, (2.x) rand, randn
-    Factory<at::IntArrayRef>,                                                          // (1.13) rand, randn
-    Factory<c10::SymIntArrayRef, ScalarRef>,                                           // full
-    Factory<ScalarRef>,                                                                // arange(end)
-    Factory<ScalarRef, ScalarRef, ScalarRef>,                                          // arange(start, end, step)
-    WithMemoryFormat<Factory<c10::SymIntArrayRef>>,                                    // empty
-    WithMemoryFormat<Factory<TensorRef>>,                                              // zeros_like, ones_like, randn_like
-    at::Tensor(TensorRef, TensorRef, TensorRef, ScalarRef),                          // addcmul, addcdiv
-    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, int64_t),  // (1.13) conv
+    at::Tensor(TensorRef),                                                                    // neg, exp, relu, t
+    at::Tensor(TensorRef, TensorRef),                                                         // mul, div, matmul, mm
+    at::Tensor(TensorRef, ScalarRef),                                                         // pow, gt, leaky_relu
+    at::Tensor(TensorRef, TensorRef, ScalarRef),                                              // add, sub, masked_fill
+    at::Tensor(TensorRef, TensorRef, TensorRef),                                              // where
+    at::Tensor(TensorRef, TensorRef, TensorRef, ScalarRef, ScalarRef),                        // addmm, baddbmm
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef),                                      // linear
+    at::Tensor(TensorRef, int64_t),                                                           // unsqueeze, squeeze.dim
+    at::Tensor(TensorRef, int64_t, int64_t),                                                  // transpose, flatten
+    at::Tensor(TensorRef, int64_t, TensorRef),                                                // index_select
+    at::Tensor(TensorRef, int64_t, c10::optional<at::ScalarType>),                            // softmax, log_softmax, cumsum
+    at::Tensor(TensorRef, c10::optional<at::ScalarType>),                                     // sum(), mean()
+    at::Tensor(TensorRef, c10::optional<at::MemoryFormat>),                                   // clone
+    at::Tensor(TensorRef, at::OptionalIntArrayRef, bool, c10::optional<at::ScalarType>),      // sum(dim), mean(dim)
+    at::Tensor(TensorRef, c10::SymIntArrayRef),                                               // view, reshape, repeat
+    at::Tensor(TensorRef, c10::SymIntArrayRef, bool),                                         // expand
+    at::Tensor(TensorRef, at::IntArrayRef),                                                   // permute, flip
+    at::Tensor(TensorRef, double, bool),                                                      // dropout
+    at::Tensor(TensorRef, at::ScalarType, bool, bool, c10::optional<at::MemoryFormat>),       // to(dtype)
+    Factory<c10::SymIntArrayRef>,                                                             // zeros, ones, (2.x) rand, randn
+    Factory<at::IntArrayRef>,                                                                 // (1.13) rand, randn
+    Factory<c10::SymIntArrayRef, ScalarRef>,                                                  // full
+    Factory<ScalarRef>,                                                                       // arange(end)
+    Factory<ScalarRef, ScalarRef, ScalarRef>,                                                 // arange(start, end, step)
+    WithMemoryFormat<Factory<c10::SymIntArrayRef>>,                                           // empty
+    WithMemoryFormat<Factory<TensorRef>>,                                                     // zeros_like, ones_like, randn_like
+    at::Tensor(TensorRef, TensorRef, TensorRef, ScalarRef),                                   // addcmul, addcdiv
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef,
+               int64_t),                                                                      // (1.13) conv
     at::Tensor(TensorRef, TensorRef, OptionalTensorRef, c10::SymIntArrayRef, c10::SymIntArrayRef, c10::SymIntArrayRef,
-               c10::SymInt),                                                           // (2.x) conv
+               c10::SymInt),                                                                  // (2.x) conv
     at::Tensor(TensorRef, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, bool),  // max_pool2d
     at::Tensor(TensorRef, at::IntArrayRef, OptionalTensorRef, OptionalTensorRef, double, bool),       // (1.13) layer_norm
     at::Tensor(TensorRef, c10::SymIntArrayRef, OptionalTensorRef, OptionalTensorRef, double, bool),  // (2.x) layer_norm
     at::Tensor(TensorRef, OptionalTensorRef, OptionalTensorRef, OptionalTensorRef, OptionalTensorRef, bool, double, double,
-               bool),                                                                  // batch_norm
-    at::Tensor(TensorRef, TensorRef, int64_t, bool, bool),                             // (1.13) embedding
-    at::Tensor(TensorRef, TensorRef, c10::SymInt, bool, bool),                         // (2.x) embedding
-    at::Tensor(TensorRef, TensorRef, int64_t),                                         // mse_loss, l1_loss
-    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, int64_t, int64_t, double),     // (1.13) cross_entropy_loss
-    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, int64_t, c10::SymInt, double),  // (2.x) cross_entropy_loss
-    at::Tensor(const at::ITensorListRef&, int64_t),                                         // cat
-    at::Tensor(at::TensorList, int64_t)>;                                                   // stack
+               bool),                                                                         // batch_norm
+    at::Tensor(TensorRef, TensorRef, int64_t, bool, bool),                                    // (1.13) embedding
+    at::Tensor(TensorRef, TensorRef, c10::SymInt, bool, bool),                                // (2.x) embedding
+    at::Tensor(TensorRef, TensorRef, int64_t),                                                // mse_loss, l1_loss
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, int64_t, int64_t, double),            // (1.13) cross_entropy_loss
+    at::Tensor(TensorRef, TensorRef, OptionalTensorRef, int64_t, c10::SymInt, double),        // (2.x) cross_entropy_loss
+    at::Tensor(const at::ITensorListRef&, int64_t),                                           // cat
+    at::Tensor(at::TensorList, int64_t)>;                                                     // stack
 
 using Self = at::Tensor&;
 // In-place ops, as optimizers use them.
 using InPlaceSignatures = Signatures<
-    at::Tensor&(Self),                                    // zero_, relu_, sqrt_
-    at::Tensor&(Self, TensorRef),                         // mul_, div_
-    at::Tensor&(Self, ScalarRef),                         // mul_(2), fill_, pow_
-    at::Tensor&(Self, TensorRef, ScalarRef),              // add_, sub_, lerp_, masked_fill_
-    at::Tensor&(Self, TensorRef, TensorRef, ScalarRef),   // addcmul_, addcdiv_
-    at::Tensor&(Self, TensorRef, bool)>;                  // copy_
+    at::Tensor&(Self),                                                                        // zero_, relu_, sqrt_
+    at::Tensor&(Self, TensorRef),                                                             // mul_, div_
+    at::Tensor&(Self, ScalarRef),                                                             // mul_(2), fill_, pow_
+    at::Tensor&(Self, TensorRef, ScalarRef),                                                  // add_, sub_, lerp_, masked_fill_
+    at::Tensor&(Self, TensorRef, TensorRef, ScalarRef),                                       // addcmul_, addcdiv_
+    at::Tensor&(Self, TensorRef, bool)>;                                                      // copy_
 
 UnboxedCall unboxedCallOf(const c10::OperatorHandle& op, const OpPlan& plan) {
   UnboxedCall call;
