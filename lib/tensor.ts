@@ -293,7 +293,7 @@ export class Tensor {
     if (value !== null && !(value instanceof Tensor && typeof value._h === 'number')) throw argumentError('Tensor.grad', 'grad', 'a Tensor or null', value);
     native.setGrad(this._h, value === null ? null : value._h);
   }
-  /** The autograd node that created this tensor (`{ name() }`), or null for leaves. */
+  /** The autograd node that created this tensor (a GradFn: `name()` is PyTorch's, e.g. `MulBackward0`), or null for leaves. */
   get grad_fn(): GradFn | null {
     const name = native.gradFnName(this._h);
     return name === null ? null : new GradFn(name);

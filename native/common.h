@@ -90,7 +90,7 @@ struct InstanceData {
   double* sharedStats = nullptr;     // [liveTensors, reportedBytes], checked by lib/memory.ts on every new tensor
   double* unownedResults = nullptr;  // [count, handle...] of result tensors waiting for JS owners (queueUnowned)
   double* sharedInts = nullptr;      // sizes and strides on their way to lib/tensor.ts
-  double* opArgs = nullptr;          // arguments of unboxed op calls, from lib/_ops/dispatch.ts
+  double* opArgs = nullptr;          // the arguments of every op call, from lib/_ops/dispatch.ts (op_args.h)
   double* indexCodes = nullptr;      // the indices of x.index(...), from lib/tensor.ts
   std::vector<Napi::Reference<Napi::ArrayBuffer>> sharedBuffers;  // keeps the pointers above valid
   int64_t unreportedBytes = 0;  // change not yet passed to V8 (see reportBytes)

@@ -91,10 +91,10 @@ static Napi::Value findOp(const Napi::CallbackInfo& info) {
 // argument that reading JS values takes cost as much as the op's own bookkeeping. Only what has
 // no code (BigInts, strings, lists of other things) comes as a JS value.
 int64_t intOf(double d, const OpPlan& plan, const ArgPlan& arg) {
-  if (!std::isfinite(d) || std::floor(d) != d) badArgument(plan, arg, "an integer, got " + std::to_string(d));
+  if (isExactInteger(d)) return static_cast<int64_t>(d);
   // Casting a double outside int64's range is undefined behaviour; larger values must be BigInts.
-  if (std::fabs(d) > kMaxExactInteger) badArgument(plan, arg, "an integer within ±2^53 (pass a BigInt for larger values), got " + std::to_string(d));
-  return static_cast<int64_t>(d);
+  bool integral = std::isfinite(d) && std::floor(d) == d;
+  badArgument(plan, arg, (integral ? "an integer within ±2^53 (pass a BigInt for larger values), got " : "an integer, got ") + std::to_string(d));
 }
 
 // JS has one number type: integral values are passed as ints, like Python's `2`.
@@ -169,11 +169,11 @@ c10::IValue codedIValue(Napi::Env env, const CodedArg& a, const OpPlan& plan, co
       if (a.code == kNumber) return numberIValue(a.value);
       if (isBool) return c10::IValue(a.code == kTrue);
       badArgument(plan, arg, "a number or boolean");
-    case ArgKind::IntList:
-      // Like Python, a single int stands for a list where the schema gives its size (int[2]).
-      if (a.code == kNumber) return c10::IValue(std::vector<int64_t>(static_cast<size_t>(arg.fixedSize), intOf(a.value, plan, arg)));
-      if (a.code == kNumberList) return c10::IValue(numberList<int64_t>(a, [&](double d) { return intOf(d, plan, arg); }));
+    case ArgKind::IntList: {
+      c10::List<int64_t> ints;
+      if (codedInts(a, plan, arg, [&](int64_t v) { ints.push_back(v); })) return c10::IValue(std::move(ints));
       badArgument(plan, arg, "an array of integers");
+    }
     case ArgKind::FloatList:
       if (a.code == kNumberList) return c10::IValue(numberList<double>(a, [](double d) { return d; }));
       badArgument(plan, arg, "an array of numbers");
@@ -288,17 +288,13 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
     case ArgKind::IntList:
       if (type == napi_bigint) return c10::IValue(std::vector<int64_t>(static_cast<size_t>(arg.fixedSize), bigintValue(env, v, plan, arg)));
       return c10::IValue(listOf<int64_t>(env, v, intElement, plan, arg, "an array of integers"));
-    case ArgKind::FloatList:
-      return c10::IValue(listOf<double>(env, v, [&](napi_value e, napi_valuetype t) {
-        if (t != napi_number) badArgument(plan, arg, "an array of numbers");
-        return numberValue(env, e);
-      }, plan, arg, "an array of numbers"));
+    case ArgKind::FloatList: badArgument(plan, arg, "an array of numbers");  // lists of numbers were read above
     case ArgKind::BoolList:
       return c10::IValue(listOf<bool>(env, v, [&](napi_value e, napi_valuetype t) {
         if (t != napi_boolean) badArgument(plan, arg, "an array of booleans");
         return boolValue(env, e);
       }, plan, arg, "an array of booleans"));
-    case ArgKind::TensorList:
+    case ArgKind::TensorList:  // what is not a handle among them: each says which argument it is in
       return c10::IValue(listOf<at::Tensor>(env, v, [&](napi_value e, napi_valuetype) { return unwrapTensor(env, e, arg.name.c_str()); }, plan, arg, "an array of Tensors"));
     case ArgKind::OptionalTensorList:
       return c10::IValue(listOf<c10::optional<at::Tensor>>(env, v, [&](napi_value e, napi_valuetype t) -> c10::optional<at::Tensor> {

@@ -53,7 +53,7 @@ static std::vector<TensorIndex> decodeIndices(const Napi::CallbackInfo& info, na
   size_t extra = firstExtra;
   for (uint32_t i = 0; i < count; i++) {
     const double* code = codes + i * kCodesPerIndex;
-    switch (static_cast<int>(code[0])) {
+    switch (code[0] >= kInt && code[0] <= kExtra ? static_cast<int>(code[0]) : -1) {  // casting NaN or a huge double is undefined
       case kInt: indices.emplace_back(indexInteger(code[1], "an int index")); break;
       case kNone: indices.emplace_back(at::indexing::None); break;
       case kEllipsis: indices.emplace_back(at::indexing::Ellipsis); break;

@@ -51,6 +51,20 @@ const at::Tensor& tensorArg(Napi::Env env, const CodedArg& a, const OpPlan& plan
 // Any coded argument as the IValue its schema type asks for (defaults and None included).
 c10::IValue codedIValue(Napi::Env env, const CodedArg& a, const OpPlan& plan, const ArgPlan& arg);
 
+// The ints of an int[] argument coded as a list, or as one number standing for all of int[N] (as
+// in Python), each passed to `push`; false, pushing nothing, for any other code.
+template <typename Push>
+bool codedInts(const CodedArg& a, const OpPlan& plan, const ArgPlan& arg, Push push) {
+  if (a.code == kNumberList) {
+    for (size_t k = 0; k < a.length; k++) push(intOf(a.list[k], plan, arg));
+    return true;
+  }
+  if (a.code != kNumber) return false;
+  int64_t v = intOf(a.value, plan, arg);
+  for (int64_t k = 0; k < arg.fixedSize; k++) push(v);
+  return true;
+}
+
 // The caller of an op with one of the C++ signatures unboxed.cpp knows, or an empty one.
 UnboxedCall unboxedCallOf(const c10::OperatorHandle& op, const OpPlan& plan);
 

@@ -111,15 +111,7 @@ template <typename Push>
 static bool readIntList(const OpCall& c, size_t i, Push push) {
   CodedArg a = codedArg(c.opArgs, i);
   const ArgPlan& arg = c.plan.args[i];
-  if (a.code == kNumberList) {
-    for (size_t k = 0; k < a.length; k++) push(intOf(a.list[k], c.plan, arg));
-    return true;
-  }
-  if (a.code == kNumber) {  // one int for all of int[N], as in Python
-    int64_t v = intOf(a.value, c.plan, arg);
-    for (int64_t k = 0; k < arg.fixedSize; k++) push(v);
-    return true;
-  }
+  if (codedInts(a, c.plan, arg, push)) return true;
   c10::IValue value = codedIValue(c.env, a, c.plan, arg);  // a default, None, or an error
   if (value.isNone()) return false;
   for (int64_t v : value.toIntVector()) push(v);

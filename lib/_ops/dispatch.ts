@@ -291,9 +291,10 @@ function callOpWithJsValues(id: number, owner: TensorLike | undefined, slots: un
   return native.callOp(id, owner, ...slots);
 }
 
-// The tensors among array results (tuples, lists) come back from native code as undefined
-// placeholders, their handles queued in this buffer as [count, handle...]: making each Tensor
-// object here is ~0.4 µs cheaper than native code calling the constructor.
+// The tensors among array results (tuples, lists) come back from native code as handles queued
+// in this buffer as [count, handle...]: making each Tensor object here is ~0.4 µs cheaper than
+// native code calling the constructor. A tuple or list of Tensors alone comes back as `true`;
+// anything else as an array with undefined placeholders for them.
 const unownedResults = new Float64Array(native.unownedResults);
 
 /**
