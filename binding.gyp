@@ -9,6 +9,7 @@
         "native/autocast.cpp",
         "native/autograd.cpp",
         "native/context.cpp",
+        "native/cpu_allocator.cpp",
         "native/creation.cpp",
         "native/cuda.cpp",
         "native/dispatch.cpp",

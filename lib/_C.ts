@@ -9,10 +9,18 @@ import type { Tensor } from './tensor.js';
 /** A native tensor handle: the number of the tensor-table slot that one Tensor object owns (native/tensor_handle.cpp). */
 export type Handle = number & { readonly __handle: unique symbol };
 
+/** See torch.smallBlockStats. */
+export interface SmallBlockStats {
+  allocated: number;
+  reserved: number;
+}
+
 export interface NativeAddon {
   setErrorClasses(classes: Record<string, Function>): void;
   /** [mmap threshold, trim threshold] that the addon gave glibc at load, or null (native/addon.cpp). */
   mallocTuning(): [number, number] | null;
+  /** Bytes in use and bytes reserved by the small-block cache for CPU data, or null when it is off (native/cpu_allocator.cpp). */
+  smallBlockStats(): SmallBlockStats | null;
   // tensor handles
   setTensorClass(cls: new (h: Handle) => object): void;
   dispose(h: Handle): void;

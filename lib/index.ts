@@ -11,7 +11,7 @@ export { tensor, from_typed_array, type TensorData, type TensorOptions } from '.
 export { Device, device, type DeviceLike } from './device.js';
 export { DType, get_default_dtype, set_default_dtype } from './dtype.js';
 export { TorchError, IndexError, TorchTypeError, ValueError, NotImplementedError } from './errors.js';
-export { tidy, keep, liveTensorCount, liveTensorBytes } from './memory.js';
+export { tidy, keep, liveTensorCount, liveTensorBytes, smallBlockStats } from './memory.js';
 export { no_grad, enable_grad, set_grad_enabled, is_grad_enabled } from './autograd/grad_mode.js';
 export { manual_seed } from './random.js';
 export * as nn from './nn/index.js';

@@ -2,7 +2,7 @@
 // and tidy(fn), which frees every tensor created inside fn except what it returns.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { native } from './_C.js';
+import { native, type SmallBlockStats } from './_C.js';
 
 interface Disposable {
   dispose(): void;
@@ -140,4 +140,13 @@ export function liveTensorCount(): number {
 /** Bytes of native memory that live tensors have reported to V8's garbage collector. */
 export function liveTensorBytes(): number {
   return stats[1];
+}
+
+/**
+ * The cache that holds the data of small CPU tensors (up to 1 KiB; native/cpu_allocator.cpp):
+ * `allocated`, the bytes of its blocks now in use; `reserved`, the bytes it has taken from the OS,
+ * which it keeps for later tensors. Null when it is off (`TORCH_NODE_SMALL_BLOCK_CACHE=0`).
+ */
+export function smallBlockStats(): SmallBlockStats | null {
+  return native.smallBlockStats();
 }

@@ -14,7 +14,7 @@ import {
   get_default_dtype, int16, int32, int64, int8, preserve_format, set_default_dtype, sparse_coo, strided, uint8,
 } from './dtype.js';
 import { IndexError, NotImplementedError, TorchError, TorchTypeError, ValueError } from './errors.js';
-import { keep, liveTensorBytes, liveTensorCount, tidy } from './memory.js';
+import { keep, liveTensorBytes, liveTensorCount, smallBlockStats, tidy } from './memory.js';
 import * as nn from './nn/index.js';
 import * as optim from './optim/index.js';
 import * as jit from './jit/index.js';
@@ -48,7 +48,7 @@ const handwritten = {
   // autograd
   autograd, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
   // memory (torch-node's own, camelCase)
-  tidy, keep, liveTensorCount, liveTensorBytes,
+  tidy, keep, liveTensorCount, liveTensorBytes, smallBlockStats,
   // subpackages
   nn,
   optim,

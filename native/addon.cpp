@@ -100,7 +100,7 @@ static Napi::Value setErrorClasses(const Napi::CallbackInfo& info) {
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   static std::once_flag mallocOnce;  // once per process, not per worker thread
-  std::call_once(mallocOnce, tuneMalloc);
+  std::call_once(mallocOnce, [] { tuneMalloc(); installCpuAllocator(); });
   env.SetInstanceData(new InstanceData());
   TORCH_NODE_EXPORT(exports, "setErrorClasses", setErrorClasses);
   TORCH_NODE_EXPORT(exports, "mallocTuning", mallocTuning);
@@ -114,6 +114,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   initAutocast(env, exports);
   initCuda(env, exports);
   initJit(env, exports);
+  initCpuAllocator(env, exports);
   return exports;
 }
 

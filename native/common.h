@@ -168,5 +168,7 @@ void initDistributed(Napi::Env env, Napi::Object exports);
 void initAutocast(Napi::Env env, Napi::Object exports);
 void initCuda(Napi::Env env, Napi::Object exports);
 void initJit(Napi::Env env, Napi::Object exports);
+void initCpuAllocator(Napi::Env env, Napi::Object exports);
+void installCpuAllocator();  // once per process, at load
 
 }  // namespace torch_node
