@@ -133,7 +133,7 @@ void deleteBlock(void* data) {
 
 class SmallBlockCpuAllocator final : public c10::Allocator {
  public:
-  // libtorch 1.13 to 2.2 declare allocate() const, 2.3 on do not: defining both overrides
+  // libtorch 1.13 declares allocate() const, later 2.x releases do not: defining both overrides
   // whichever this libtorch has. (Hence no `override` in this class.)
   c10::DataPtr allocate(size_t nbytes) const { return allocateData(nbytes); }
   c10::DataPtr allocate(size_t nbytes) { return allocateData(nbytes); }
@@ -141,7 +141,7 @@ class SmallBlockCpuAllocator final : public c10::Allocator {
   // raw_allocate() may hand out either kind of pointer; deleteBlock frees both.
   c10::DeleterFnPtr raw_deleter() const { return fallbackRawDeleter != nullptr ? &deleteBlock : nullptr; }
 
-  // Pure virtual from libtorch 2.3 on (Allocator::clone).
+  // Pure virtual in later 2.x releases, for Allocator::clone; unused by 1.13.
   void copy_data(void* dest, const void* src, size_t count) const { std::memcpy(dest, src, count); }
 
  private:
