@@ -100,8 +100,13 @@ static void finalizeEntry(napi_env env, void* raw, void*) {
   discard(Napi::Env(env), static_cast<uint32_t>(reinterpret_cast<uintptr_t>(raw)));
 }
 
+// False when `owner` is not an object (napi_add_finalizer checks that for less than napi_typeof).
+static bool tryAttach(Napi::Env env, napi_value owner, uint32_t index) {
+  return napi_add_finalizer(env, owner, reinterpret_cast<void*>(static_cast<uintptr_t>(index)), finalizeEntry, nullptr, nullptr) == napi_ok;
+}
+
 static void attach(Napi::Env env, napi_value owner, uint32_t index) {
-  if (napi_add_finalizer(env, owner, reinterpret_cast<void*>(static_cast<uintptr_t>(index)), finalizeEntry, nullptr, nullptr) != napi_ok) {
+  if (!tryAttach(env, owner, index)) {
     discard(env, index);
     throw std::runtime_error("could not attach a tensor to its JS object");
   }
@@ -158,14 +163,14 @@ static Napi::Value adoptResults(const Napi::CallbackInfo& info) {
   auto count = static_cast<size_t>(data.unownedResults[0]);
   data.unownedResults[0] = 0;
   const double* handles = data.unownedResults + 1;
-  bool valid = info.Length() == count;
-  for (size_t i = 0; valid && i < count; i++) valid = info[i].IsObject();
-  if (!valid) {
-    for (size_t i = 0; i < count; i++) discard(env, indexOfHandle(handles[i]));  // none is left without an owner
-    throw ArgumentError("adoptResults: expected " + std::to_string(count) + " new Tensor objects");
+  size_t attached = 0;
+  if (info.Length() == count) {
+    while (attached < count && tryAttach(env, info[attached], indexOfHandle(handles[attached]))) attached++;
   }
-  for (size_t i = 0; i < count; i++) attach(env, info[i], indexOfHandle(handles[i]));
-  return env.Undefined();
+  if (attached == count) return env.Undefined();
+  // Owners that took theirs keep them (their finalizers free them); none of the rest is left without one.
+  for (size_t i = attached; i < count; i++) discard(env, indexOfHandle(handles[i]));
+  throw ArgumentError("adoptResults: expected " + std::to_string(count) + " new Tensor objects");
 }
 
 // The entry behind a handle number, disposed or not; null when `number` is not a live handle.

@@ -58,8 +58,21 @@ struct UnboxedArg {
   using Value = std::decay_t<T>;
   static constexpr const char* schemaType = plainType<Value>;
   Value value;
-  UnboxedArg(const OpCall& c, size_t i) : value(plainValue<Value>(codedIValue(c.env, codedArg(c.opArgs, i), c.plan, c.plan.args[i]))) {}
+  UnboxedArg(const OpCall& c, size_t i) : value(read(c, i)) {}
   const Value& get() const { return value; }
+
+ private:
+  static Value read(const OpCall& c, size_t i) {
+    CodedArg a = codedArg(c.opArgs, i);
+    // An int or float given as a number needs no IValue; codedIValue has every other case (bools
+    // as ints, defaults, errors) and the same integer rule.
+    if constexpr (std::is_same_v<Value, int64_t> || std::is_same_v<Value, c10::SymInt>) {
+      if (a.code == kNumber && isExactInteger(a.value)) return Value(static_cast<int64_t>(a.value));
+    } else if constexpr (std::is_same_v<Value, double>) {
+      if (a.code == kNumber) return a.value;
+    }
+    return plainValue<Value>(codedIValue(c.env, a, c.plan, c.plan.args[i]));
+  }
 };
 
 template <>

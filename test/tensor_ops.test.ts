@@ -571,6 +571,21 @@ describe('tuple and list results', () => {
     });
     expect(torch.liveTensorCount()).toBe(before);
   });
+  it('a hand-over to something that is not an object frees the tensors not yet taken', () => {
+    const before = torch.liveTensorCount();
+    const queue = new Float64Array(native.unownedResults);
+    torch.tidy(() => {
+      const t = torch.ones(2);
+      const raw = callOp(native.findOp('aten::chunk', ''), undefined, [t._h, 2, 0]);
+      expect(raw).toBe(true);
+      // The first owner takes its tensor (the tidy disposes it); the second is a number.
+      const first = new Tensor()._own(queue[1] as Handle);
+      expect(() => native.adoptResults(first, 5 as never)).toThrow(/expected 2 new Tensor objects/);
+      expect(queue[0]).toBe(0);
+      expect(first.tolist()).toEqual([1]);
+    });
+    expect(torch.liveTensorCount()).toBe(before);
+  });
 });
 
 // Python's Tensor.to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format):
