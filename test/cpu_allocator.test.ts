@@ -1,4 +1,5 @@
 // The small-block cache that holds small CPU tensors' data (native/cpu_allocator.cpp).
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import torch from '../lib/index.js';
 import { collectGarbage } from '../lib/memory.js';
@@ -63,6 +64,26 @@ describe.skipIf(process.platform === 'win32')('the small-block cache for CPU dat
     const [, moved] = allocatedBy(() => t.resize_(1000));
     expect(moved).toBe(-64);
     expect(t.narrow(0, 0, 10).tolist()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('is shared by worker threads: each gets right results, and every block comes back when they end', async () => {
+    const steps = 20_000;
+    const sumInWorker = (value: number) =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(new URL('./workers/small_tensor_ops.mjs', import.meta.url), { workerData: { value, steps } });
+        let sum = NaN;
+        worker.once('message', (s: number) => (sum = s));
+        worker.once('error', reject);
+        worker.once('exit', () => resolve(sum)); // its instance of the addon has freed its tensors by then
+      });
+    collectGarbage();
+    const before = stats().allocated;
+    const sums = await Promise.all([1, 2, 3].map(sumInWorker));
+    // x = [v, v, v, v, v]: (x + i).sum() is 5 (v + i), exact in float32 at these sizes.
+    const expected = (v: number) => 5 * (v * steps + (steps * (steps - 1)) / 2);
+    expect(sums).toEqual([1, 2, 3].map(expected));
+    collectGarbage();
+    expect(stats().allocated).toBe(before);
   });
 
   it('is off with TORCH_NODE_SMALL_BLOCK_CACHE=0, and results are the same either way', () => {
