@@ -557,35 +557,28 @@ describe('tuple and list results', () => {
     });
     expect(torch.liveTensorCount()).toBe(before);
   });
-  it('a wrong hand-over frees the queued tensors and says what was expected', () => {
+  // What callOp leaves behind for ones(2).chunk(2), inside a tidy, for a hand-over by hand:
+  // `true` (the result is the queued tensors alone) and two queued handles.
+  const queue = new Float64Array(native.unownedResults);
+  const handOver = (adopt: () => void) => {
     const before = torch.liveTensorCount();
-    const queue = new Float64Array(native.unownedResults);
     torch.tidy(() => {
-      const t = torch.ones(2);
-      // What callOp leaves behind for chunk(2), taken over by hand with one owner missing.
-      const raw = callOp(native.findOp('aten::chunk', ''), undefined, [t._h, 2, 0]);
-      expect(raw).toBe(true); // the result is the queued tensors alone
+      expect(callOp(native.findOp('aten::chunk', ''), undefined, [torch.ones(2)._h, 2, 0])).toBe(true);
       expect(queue[0]).toBe(2);
-      expect(() => native.adoptResults(torch.empty(0))).toThrow(/expected 2 new Tensor objects/);
+      adopt();
       expect(queue[0]).toBe(0);
     });
     expect(torch.liveTensorCount()).toBe(before);
-  });
-  it('a hand-over to something that is not an object frees the tensors not yet taken', () => {
-    const before = torch.liveTensorCount();
-    const queue = new Float64Array(native.unownedResults);
-    torch.tidy(() => {
-      const t = torch.ones(2);
-      const raw = callOp(native.findOp('aten::chunk', ''), undefined, [t._h, 2, 0]);
-      expect(raw).toBe(true);
-      // The first owner takes its tensor (the tidy disposes it); the second is a number.
-      const first = new Tensor()._own(queue[1] as Handle);
-      expect(() => native.adoptResults(first, 5 as never)).toThrow(/expected 2 new Tensor objects/);
-      expect(queue[0]).toBe(0);
-      expect(first.tolist()).toEqual([1]);
-    });
-    expect(torch.liveTensorCount()).toBe(before);
-  });
+  };
+  it('a wrong hand-over frees the queued tensors and says what was expected', () => handOver(() => {
+    expect(() => native.adoptResults(torch.empty(0))).toThrow(/expected 2 new Tensor objects/); // one owner missing
+  }));
+  it('a hand-over to something that is not an object frees the tensors not yet taken', () => handOver(() => {
+    // The first owner takes its tensor (the tidy disposes it); the second is a number.
+    const first = new Tensor()._own(queue[1] as Handle);
+    expect(() => native.adoptResults(first, 5 as never)).toThrow(/expected 2 new Tensor objects/);
+    expect(first.tolist()).toEqual([1]);
+  }));
 });
 
 // Python's Tensor.to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format):
