@@ -1,4 +1,5 @@
-// torch.device. Devices are passed to libtorch as strings ('cpu', 'cuda:1').
+// torch.device. An op's Device argument reaches libtorch as a number (lib/_ops/dispatch.ts
+// deviceCode); other native calls take the device string ('cpu', 'cuda:1').
 import { TorchError, argumentError } from './errors.js';
 export class Device {
   readonly type: string;

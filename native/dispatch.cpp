@@ -137,6 +137,20 @@ static c10::List<T> numberList(const CodedArg& a, Convert convert) {
   return list;
 }
 
+// JS passes a device as its c10::DeviceType * 65536 + index + 1 (lib/_ops/dispatch.ts deviceCode).
+static c10::Device deviceOfCode(double code, const OpPlan& plan, const ArgPlan& arg) {
+  constexpr int64_t kTypeStep = 65536;
+  if (isExactInteger(code) && code >= 0) {
+    auto number = static_cast<int64_t>(code);
+    int64_t type = number / kTypeStep;
+    if (type < static_cast<int64_t>(c10::DeviceType::COMPILE_TIME_MAX_DEVICE_TYPES) && c10::isValidDeviceType(static_cast<c10::DeviceType>(type))) {
+      // The index is cast as c10's parser of a device string casts it; libtorch checks the rest.
+      return c10::Device(static_cast<c10::DeviceType>(type), static_cast<c10::DeviceIndex>(number % kTypeStep - 1));
+    }
+  }
+  badArgument(plan, arg, "a device of a type that c10 knows");
+}
+
 // The IValue of one argument, by the kind its schema gives it.
 c10::IValue codedIValue(Napi::Env env, const CodedArg& a, const OpPlan& plan, const ArgPlan& arg) {
   switch (a.code) {
@@ -174,6 +188,9 @@ c10::IValue codedIValue(Napi::Env env, const CodedArg& a, const OpPlan& plan, co
       if (codedInts(a, plan, arg, [&](int64_t v) { ints.push_back(v); })) return c10::IValue(std::move(ints));
       badArgument(plan, arg, "an array of integers");
     }
+    case ArgKind::Device:
+      if (a.code == kNumber) return c10::IValue(deviceOfCode(a.value, plan, arg));
+      badArgument(plan, arg, "a device such as 'cpu' or 'cuda:0'");
     case ArgKind::FloatList:
       if (a.code == kNumberList) return c10::IValue(numberList<double>(a, [](double d) { return d; }));
       badArgument(plan, arg, "an array of numbers");
@@ -281,9 +298,6 @@ static c10::IValue toIValue(Napi::Env env, napi_value v, const OpPlan& plan, con
     case ArgKind::String:
       if (type != napi_string) badArgument(plan, arg, "a string");
       return c10::IValue(Napi::String(env, v).Utf8Value());
-    case ArgKind::Device:
-      if (type != napi_string) badArgument(plan, arg, "a device string such as 'cpu' or 'cuda:0'");
-      return c10::IValue(c10::Device(Napi::String(env, v).Utf8Value()));
     case ArgKind::Generator: badArgument(plan, arg, "null (explicit generators are not supported yet)");
     case ArgKind::IntList:
       if (type == napi_bigint) return c10::IValue(std::vector<int64_t>(static_cast<size_t>(arg.fixedSize), bigintValue(env, v, plan, arg)));

@@ -2,7 +2,7 @@
 // written by scripts/fixtures/make_core.py): dtype inference, every dtype's round trip through
 // tolist()/toTypedArray(), int64 beyond 2^53, default dtype, and repr.
 import { afterEach, describe, expect, it } from 'vitest';
-import torch, { Tensor } from '../lib/index.js';
+import torch, { Tensor, type Device } from '../lib/index.js';
 import { dtypeNamed, expectTensor, fromFixture, loadFixture, type TensorFixture } from './_util.js';
 
 interface CreationFixture {
@@ -298,6 +298,26 @@ describe('empty, rand, randn, randint, randperm, *_like: shape and dtype', () =>
       }
       expect(torch.randint_like(base, 10).dtype).toBe(torch.float64);
       expect(torch.rand(2, { requires_grad: true }).requires_grad).toBe(true);
+    });
+  });
+
+  // Python's factories take device='cpu', 'cpu:0', torch.device(...) alike (and ignore a CPU index).
+  it('take the device as a string, with an index, or as a torch.device, and the same random numbers on each', () => {
+    torch.tidy(() => {
+      const draw = (device?: string | Device) => {
+        torch.manual_seed(5);
+        return torch.randn(3, device === undefined ? {} : { device });
+      };
+      const plain = draw().tolist();
+      for (const device of ['cpu', 'cpu:0', 'cpu:300', torch.device('cpu'), torch.device('cpu', 0)]) {
+        const t = draw(device);
+        expect(String(t.device), String(device)).toBe('cpu');
+        expect(t.tolist()).toEqual(plain);
+      }
+      const meta = torch.zeros(2, { device: torch.device('meta') });
+      expect([meta.device.type, meta.shape]).toEqual(['meta', [2]]);
+      expect(() => torch.zeros(2, { device: 'tpu' })).toThrow(/device type 'tpu' is not supported/);
+      expect(() => torch.zeros(2, { device: 'cpu:70000' })).toThrow(/device 'cpu:70000': the index is out of range/);
     });
   });
 });

@@ -491,7 +491,10 @@ describe('the unboxed call path', () => {
     expect(() => callWith('aten::add', 'Tensor', [1, ints._h, 1, ints._h, 5, 3])).toThrow(/a list outside the buffer/);
     expect(() => callWith('aten::mul', 'Tensor', [1, ints._h, 0, 0])).toThrow(/argument 'other' must be given/);
     expect(() => callWith('aten::mul', 'Tensor', [1, ints._h, 6, 0])).toThrow(/opArgs names 1 JS values, but 0 came/);
-    // A JS value named by the codes: the BigInt 2 for `other`, as a wrapped number.
+    // A device is its c10::DeviceType * 65536 + index + 1: here type 99, which c10 does not have.
+    args.set([1, 2], listStart); // the size [2]
+    expect(() => callWith('aten::zeros', '', [5, listStart, 0, 0, 0, 0, 1, 99 * 65536, 0, 0])).toThrow(/argument 'device' must be a device of a type that c10 knows/);
+    expect(() => callWith('aten::zeros', '', [5, listStart, 0, 0, 0, 0, 1, -1, 0, 0])).toThrow(/argument 'device' must be a device of a type that c10 knows/);
     // A JS value named by the codes: the BigInt 2 for `other`, as a wrapped number. The failed calls
     // above left `owner` without a tensor; this one fills it.
     owner._own(callWith('aten::mul', 'Tensor', [1, ints._h, 6, 0], 2n) as Handle);

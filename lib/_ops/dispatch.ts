@@ -159,25 +159,44 @@ function convert(arg: SchemaArg, v: unknown, numbersAsTensors: boolean): unknown
     case 'MemoryFormat':
       return v instanceof MemoryFormat ? v.code : NO_MATCH;
     case 'Device':
-      if (v instanceof Device) return checkDevice(v);
-      return typeof v === 'string' ? checkDevice(new Device(v)) : NO_MATCH;
+      if (v instanceof Device) return deviceCode(v);
+      return typeof v === 'string' ? deviceCodeOf(v) : NO_MATCH;
     default:
       return NO_MATCH;
   }
 }
 
 let cudaAvailable: boolean | undefined;
-/** A CUDA device on a machine or libtorch without CUDA is a clear error, not libtorch's backend dump. */
-function checkDevice(d: Device): string {
+// The device types torch-node takes, as c10::DeviceType numbers them (c10/core/DeviceType.h).
+const DEVICE_TYPES: Record<string, number> = { cpu: 0, cuda: 1, meta: 14 };
+// A Device argument goes to native code as a number (native/dispatch.cpp codedIValue reads it):
+// its c10::DeviceType * 65536 + index + 1, where 0 stands for no index.
+const DEVICE_TYPE_STEP = 65536;
+
+/** A device's code; a CUDA device on a machine or libtorch without CUDA is a clear error, not libtorch's backend dump. */
+function deviceCode(d: Device): number {
   if (d.type === 'cuda') {
     cudaAvailable ??= native.cudaIsAvailable();
     if (!cudaAvailable) {
       throw new TorchError(`device '${d}' requested, but CUDA is not available: this libtorch (${native.libtorchVersion()}) was built without CUDA or no GPU is visible. Build against a CUDA libtorch (LIBTORCH or LIBTORCH_USE_PYTORCH=1) on a machine with a GPU.`);
     }
-  } else if (d.type !== 'cpu' && d.type !== 'meta') {
-    throw new TorchError(`device type '${d.type}' is not supported by torch-node (use 'cpu' or 'cuda')`);
   }
-  return d.toString();
+  const type = DEVICE_TYPES[d.type];
+  if (type === undefined) throw new TorchError(`device type '${d.type}' is not supported by torch-node (use 'cpu' or 'cuda')`);
+  const index = d.index ?? -1;
+  if (index >= DEVICE_TYPE_STEP - 1) throw new TorchError(`device '${d}': the index is out of range`);
+  return type * DEVICE_TYPE_STEP + index + 1;
+}
+
+/** The code of a device string, parsed once ('cpu' is passed on most calls that take a device). */
+const deviceCodes = new Map<string, number>();
+function deviceCodeOf(s: string): number {
+  let code = deviceCodes.get(s);
+  if (code === undefined) {
+    code = deviceCode(new Device(s));
+    deviceCodes.set(s, code);
+  }
+  return code;
 }
 
 function isOptionsObject(v: unknown): v is Record<string, unknown> {
