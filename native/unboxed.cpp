@@ -283,6 +283,8 @@ using KnownSignatures = Signatures<
     at::Tensor(TensorRef, at::IntArrayRef),                                                   // permute, flip
     at::Tensor(TensorRef, double, bool),                                                      // dropout
     at::Tensor(TensorRef, at::ScalarType, bool, bool, c10::optional<at::MemoryFormat>),       // to(dtype)
+    at::Tensor(TensorRef, c10::optional<at::ScalarType>, c10::optional<at::Layout>, c10::optional<at::Device>,
+               c10::optional<bool>, bool, bool, c10::optional<at::MemoryFormat>),             // to(device, dtype), to({...})
     Factory<c10::SymIntArrayRef>,                                                             // zeros, ones, (2.x) rand, randn
     Factory<at::IntArrayRef>,                                                                 // (1.13) rand, randn
     Factory<c10::SymIntArrayRef, ScalarRef>,                                                  // full

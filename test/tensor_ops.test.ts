@@ -436,7 +436,7 @@ describe('the unboxed call path', () => {
       ['aten::addmm', ''], ['aten::linear', ''], ['aten::unsqueeze', ''], ['aten::transpose', 'int'], ['aten::index_select', ''],
       ['aten::softmax', 'int'], ['aten::sum', ''], ['aten::clone', ''], ['aten::sum', 'dim_IntList'], ['aten::view', ''],
       ['aten::expand', ''], ['aten::permute', ''], ['aten::dropout', ''], ['aten::cat', ''], ['aten::stack', ''],
-      ['aten::to', 'dtype'], ['aten::zeros', ''], ['aten::randn', ''], ['aten::full', ''], ['aten::arange', 'start_step'], ['aten::zeros_like', ''],
+      ['aten::to', 'dtype'], ['aten::to', 'dtype_layout'], ['aten::zeros', ''], ['aten::randn', ''], ['aten::full', ''], ['aten::arange', 'start_step'], ['aten::zeros_like', ''],
     ]) {
       expect(unboxed(name, overload), `${name}.${overload}`).toBe(true);
     }
