@@ -137,15 +137,14 @@ static c10::List<T> numberList(const CodedArg& a, Convert convert) {
   return list;
 }
 
-// JS passes a device as its c10::DeviceType * 65536 + index + 1 (lib/_ops/dispatch.ts deviceCode).
+// The device that JS coded as c10::DeviceType * kDeviceTypeStep + index + 1 (lib/_ops/dispatch.ts deviceCode).
 static c10::Device deviceOfCode(double code, const OpPlan& plan, const ArgPlan& arg) {
-  constexpr int64_t kTypeStep = 65536;
   if (isExactInteger(code) && code >= 0) {
     auto number = static_cast<int64_t>(code);
-    int64_t type = number / kTypeStep;
+    int64_t type = number / kDeviceTypeStep;
     if (type < static_cast<int64_t>(c10::DeviceType::COMPILE_TIME_MAX_DEVICE_TYPES) && c10::isValidDeviceType(static_cast<c10::DeviceType>(type))) {
       // The index is cast as c10's parser of a device string casts it; libtorch checks the rest.
-      return c10::Device(static_cast<c10::DeviceType>(type), static_cast<c10::DeviceIndex>(number % kTypeStep - 1));
+      return c10::Device(static_cast<c10::DeviceType>(type), static_cast<c10::DeviceIndex>(number % kDeviceTypeStep - 1));
     }
   }
   badArgument(plan, arg, "a device of a type that c10 knows");

@@ -12,6 +12,8 @@ enum ArgCode { kUndefined = 0, kNumber = 1, kNull = 2, kFalse = 3, kTrue = 4, kN
 constexpr size_t kMaxOpArgs = 64;
 constexpr size_t kOpArgsListStart = 1 + 2 * kMaxOpArgs;
 constexpr size_t kOpArgsCapacity = kOpArgsListStart + 512;
+// A Device argument is a kNumber: its c10::DeviceType * kDeviceTypeStep + index + 1 (0: no index).
+constexpr int64_t kDeviceTypeStep = 65536;
 
 // One argument as JS wrote it: a code with its value or list.
 struct CodedArg {

@@ -169,8 +169,8 @@ function convert(arg: SchemaArg, v: unknown, numbersAsTensors: boolean): unknown
 let cudaAvailable: boolean | undefined;
 // The device types torch-node takes, as c10::DeviceType numbers them (c10/core/DeviceType.h).
 const DEVICE_TYPES: Record<string, number> = { cpu: 0, cuda: 1, meta: 14 };
-// A Device argument goes to native code as a number (native/dispatch.cpp codedIValue reads it):
-// its c10::DeviceType * 65536 + index + 1, where 0 stands for no index.
+// A Device argument goes to native code as a number: its c10::DeviceType * DEVICE_TYPE_STEP +
+// index + 1, where 0 stands for no index (native/op_args.h kDeviceTypeStep).
 const DEVICE_TYPE_STEP = 65536;
 
 /** A device's code; a CUDA device on a machine or libtorch without CUDA is a clear error, not libtorch's backend dump. */
