@@ -153,7 +153,11 @@ class SmallBlockCpuAllocator final : public c10::Allocator {
   }
 };
 
-bool installed = false;
+SmallBlockCpuAllocator* allocator = nullptr;
+
+// Whether libtorch takes CPU data from the cache: not when the cache is off, nor when an allocator
+// set with a higher priority than ours is in place.
+bool installed() { return allocator != nullptr && c10::GetCPUAllocator() == allocator; }
 
 }  // namespace
 
@@ -168,16 +172,15 @@ void installCpuAllocator() {
   pool = candidate;
   fallback = c10::GetCPUAllocator();
   fallbackRawDeleter = fallback->raw_deleter();
-  auto* allocator = new SmallBlockCpuAllocator();
+  allocator = new SmallBlockCpuAllocator();
   c10::SetCPUAllocator(allocator);
-  installed = c10::GetCPUAllocator() == allocator;  // not when another was set with a higher priority
 }
 
 // {allocated, reserved}: bytes in small blocks now in use, and bytes of slabs made; null when
 // the cache is off.
 static Napi::Value smallBlockStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!installed) return env.Null();
+  if (!installed()) return env.Null();
   auto [allocated, reserved] = pool->stats();
   Napi::Object stats = Napi::Object::New(env);
   stats.Set("allocated", Napi::Number::New(env, static_cast<double>(allocated)));

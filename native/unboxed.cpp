@@ -78,17 +78,9 @@ struct UnboxedArg {
 template <>
 struct UnboxedArg<const at::Tensor&> {
   static constexpr const char* schemaType = "Tensor";
-  const at::Tensor* tensor;
-  c10::optional<at::Tensor> wrapped;  // a number passed as a tensor
-  UnboxedArg(const OpCall& c, size_t i) {
-    CodedArg a = codedArg(c.opArgs, i);
-    if (a.code == kNumber) {
-      tensor = &unwrapTensor(c.env, a.value, c.plan.args[i].name.c_str());  // the table's own: no reference-count traffic
-    } else {
-      wrapped.emplace();
-      tensor = &tensorArg(c.env, a, c.plan, c.plan.args[i], *wrapped);
-    }
-  }
+  at::Tensor wrapped;  // a number passed as a tensor
+  const at::Tensor* tensor;  // the table's own (no reference-count traffic), or `wrapped`
+  UnboxedArg(const OpCall& c, size_t i) : tensor(&tensorArg(c.env, codedArg(c.opArgs, i), c.plan, c.plan.args[i], wrapped)) {}
   UnboxedArg(UnboxedArg&&) = delete;  // `tensor` may point into `wrapped`
   const at::Tensor& get() const { return *tensor; }
 };
@@ -127,7 +119,7 @@ static bool readIntList(const OpCall& c, size_t i, Push push) {
   if (codedInts(a, c.plan, arg, push)) return true;
   c10::IValue value = codedIValue(c.env, a, c.plan, arg);  // a default, None, or an error
   if (value.isNone()) return false;
-  for (int64_t v : value.toIntVector()) push(v);
+  for (int64_t v : value.toIntList()) push(v);  // the default's own list: no copy
   return true;
 }
 
