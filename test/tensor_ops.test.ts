@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import torch, { Tensor } from '../lib/index.js';
 import { native, type Handle } from '../lib/_C.js';
-import { callOp } from '../lib/_ops/dispatch.js';
+import { callOp, callShapes, shapeKey } from '../lib/_ops/dispatch.js';
 import { expectTensor, fromFixture, isTensorFixture, loadFixture, type TensorFixture } from './_util.js';
 
 interface OpsFixture {
@@ -278,9 +278,62 @@ describe('ops match PyTorch (core_ops.json)', () => {
     it(name, () => {
       const run = CASES[name];
       expect(run, `no JS expression for ${name}`).toBeTypeOf('function');
-      torch.tidy(() => expectResult(name, run(), expected));
+      torch.tidy(() => {
+        expectResult(name, run(), expected);
+        // The second call of a known shape takes dispatch's fast path (see the next describe).
+        expectResult(`${name}, called again`, run(), expected);
+      });
     });
   }
+});
+
+// A call whose arguments are Tensors, numbers and booleans is bound once per shape (their count and
+// kinds); later calls of that shape write the op's arguments directly (lib/_ops/dispatch.ts fastCall).
+describe('repeated call shapes', () => {
+  it('are remembered per kind: a float where an int was is bound afresh and refused, as on a first call', () => torch.tidy(() => {
+    const x = torch.arange(6, { dtype: torch.float32 }).reshape(2, 3);
+    expect(x.sum(1).tolist()).toEqual([3, 12]);
+    expect(x.sum(1).tolist()).toEqual([3, 12]);
+    expect(callShapes('sum', true).get(shapeKey([1]))).toBe('sum.dim_IntList');
+    expect(() => x.sum(1.5)).toThrow(/sum\(\) received an invalid combination of arguments - got \(float\)/);
+    expect(callShapes('sum', true).get(shapeKey([1.5]))).toBeNull();
+    expect(torch.zeros(2, 3).shape).toEqual([2, 3]);
+    expect(torch.zeros(4, 1).shape).toEqual([4, 1]); // varargs, all the arguments as one list
+    expect(() => torch.zeros(2, 3.5)).toThrow(/zeros\(\) received an invalid combination of arguments/);
+    expect(x.view(3, 2).tolist()).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(x.view(6, 1).shape).toEqual([6, 1]);
+  }));
+  it('keep numbers for tensors as wrapped numbers: type promotion and the recorded backward are those of the first call', () => torch.tidy(() => {
+    const ints = torch.tensor([1, 2], { dtype: torch.int64 });
+    for (const [value, dtype] of [[2, torch.int64], [3, torch.int64], [2.5, torch.float32], [0.5, torch.float32]] as const) {
+      const y = ints.mul(value);
+      expect([y.dtype, y.tolist()]).toEqual([dtype, [value, 2 * value]]);
+    }
+    const w = torch.ones(2, { requires_grad: true });
+    for (let i = 0; i < 2; i++) expect(w.mul(2).grad_fn?.name()).toBe('MulBackward0');
+    expect(ints.add(true).tolist()).toEqual([2, 3]);
+    expect(ints.add(false).tolist()).toEqual([1, 2]);
+  }));
+  it('in-place ops hand back their own object on every call', () => torch.tidy(() => {
+    const t = torch.zeros(3);
+    const one = torch.ones(3);
+    for (let i = 0; i < 3; i++) expect(t.add_(one)).toBe(t);
+    expect(t.tolist()).toEqual([3, 3, 3]);
+    expect(torch.relu_(t)).toBe(t);
+    expect(torch.relu_(t)).toBe(t);
+  }));
+  it('report disposed and fake tensors as on a first call, and the op works after', () => torch.tidy(() => {
+    const a = torch.ones(2);
+    const b = torch.ones(2);
+    expect(a.add(b).tolist()).toEqual([2, 2]);
+    const gone = torch.ones(2);
+    gone.dispose();
+    expect(() => a.add(gone)).toThrow(/'other' is a Tensor that was disposed/);
+    expect(() => gone.add(a)).toThrow(/'self' is a Tensor that was disposed/);
+    const fake = Object.create(Tensor.prototype) as Tensor;
+    expect(() => a.add(fake)).toThrow(/add\(\) received an invalid combination of arguments - got \(Tensor\)/);
+    expect(a.add(b).tolist()).toEqual([2, 2]);
+  }));
 });
 
 /** In-place forms: [out-of-place case whose values they must match, in-place expression on a clone]. */

@@ -44,8 +44,8 @@ interface Overload {
   opId?: number;
 }
 
-const methodOverloads = new Map<string, Overload[]>();
-const functionOverloads = new Map<string, Overload[]>();
+const methodTables = new Map<string, OpTable>();
+const functionTables = new Map<string, OpTable>();
 
 // Python's argument parser lets numbers stand for Tensors in these ops (they become
 // "wrapped number" tensors) and hides their Scalar overloads, so `w.mul(2)` records
@@ -85,11 +85,11 @@ function buildOverloads(name: string, asMethod: boolean): Overload[] {
   return overloads;
 }
 
-function overloadsFor(name: string, asMethod: boolean): Overload[] {
-  const cache = asMethod ? methodOverloads : functionOverloads;
+function opTable(name: string, asMethod: boolean): OpTable {
+  const cache = asMethod ? methodTables : functionTables;
   let found = cache.get(name);
   if (!found) {
-    found = buildOverloads(name, asMethod);
+    found = { name, overloads: buildOverloads(name, asMethod), shapes: new Map() };
     cache.set(name, found);
   }
   return found;
@@ -346,11 +346,21 @@ function fillPlaceholders(array: unknown[], owners: TensorLike[], next: number):
 
 /** Runs the op. A single new Tensor result goes into an object made here (native returns its handle); other results come back from native as they are. */
 function call(overload: Overload, id: number, slots: unknown[]): unknown {
-  if (!overload.returnsNewTensor) return adoptResults(callOp(id, undefined, slots));
-  const out = new Tensor();
-  const handle = callOp(id, out, slots);
+  const out = overload.returnsNewTensor ? new Tensor() : undefined;
+  return resultOf(out, callOp(id, out, slots));
+}
+
+/** What native.callOp returned, made whole: `out` takes a new tensor's handle; queued tensors of other results get their objects. */
+function resultOf(out: TensorLike | undefined, returned: unknown): unknown {
+  if (out === undefined) return adoptResults(returned);
   // Otherwise null (an undefined tensor) or undefined (the op returned an argument).
-  return typeof handle === 'number' ? out._own(handle as Handle) : handle;
+  return typeof returned === 'number' ? out._own(returned as Handle) : returned;
+}
+
+/** An in-place op's result is its first argument, which native code returns as undefined: hand back the caller's object. */
+function handBack(overload: Overload, self: TensorLike | undefined, positional: unknown[], result: unknown): unknown {
+  if (result === undefined && overload.schema.returns.length === 1) return overload.selfSlot === 0 ? self : positional[0];
+  return result;
 }
 
 function describeArg(v: unknown): string {
@@ -383,8 +393,141 @@ function noMatch(label: string, overloads: Overload[], positional: unknown[], op
   );
 }
 
-/** `name`: the op's name; a method's errors call it Tensor.<name>. */
-function invoke(name: string, overloads: Overload[], self: TensorLike | undefined, args: unknown[]): unknown {
+// ---- the fast path for common call shapes ----------------------------------------------
+// Whether an overload binds arguments that are Tensors, numbers and booleans depends only on each
+// one's kind (a Tensor, an integral number, another number, a boolean), not on its value (see
+// convert). So once a call has bound, a later call with the same kinds binds to the same overload
+// in the same way: the op remembers, per call shape, where each of its slots comes from and
+// writes opArgs straight from the arguments, skipping bind's search through the overloads.
+const MAX_FAST_ARGS = 6;
+const KIND_BITS = 2; // a Tensor 0, an integral number 1, another number 2, a boolean 3
+// Where a slot comes from: the default, self, all the arguments as one int[] (varargs:
+// x.view(2, 3)), or argument i: as it is (i >= 0) or as a one-element list (AS_LIST - i; a number
+// for a Tensor parameter travels that way, see NUMBERS_AS_TENSORS).
+const FROM_DEFAULT = -1;
+const FROM_SELF = -2;
+const FROM_ALL_ARGS = -3;
+const AS_LIST = -4;
+
+interface CallShape {
+  overload: Overload;
+  id: number;
+  /** Per slot, in schema order, where its value comes from (FROM_* or an argument index). */
+  sources: number[];
+}
+/** An op's overloads, and the calls seen so far by shape (null: a shape that takes the generic path). */
+interface OpTable {
+  name: string;
+  overloads: Overload[];
+  shapes: Map<number, CallShape | null>;
+}
+
+/** The call's shape: its argument count and their kinds; -1 when one is of another kind. */
+export function shapeKey(args: unknown[]): number {
+  const n = args.length;
+  if (n > MAX_FAST_ARGS) return -1;
+  let key = n;
+  for (let i = 0; i < n; i++) {
+    const v = args[i];
+    let kind: number;
+    if (v instanceof Tensor) kind = 0;
+    else if (typeof v === 'number') kind = Number.isInteger(v) ? 1 : 2;
+    else if (typeof v === 'boolean') kind = 3;
+    else return -1;
+    key |= kind << (3 + KIND_BITS * i);
+  }
+  return key;
+}
+
+const isListOf = (converted: unknown, v: number): boolean => Array.isArray(converted) && converted.length === 1 && converted[0] === v;
+
+/** How a call that bound `overload` to `slots` filled them, or null when bind converted something fastCall cannot repeat. */
+function shapeOf(overload: Overload, args: unknown[], slots: unknown[]): CallShape | null {
+  if (slots.length > MAX_ARGS) return null;
+  const sources: number[] = new Array(slots.length).fill(FROM_DEFAULT);
+  if (overload.selfSlot >= 0) sources[overload.selfSlot] = FROM_SELF;
+  if (overload.varargsIntList && args.length > 0) {
+    sources[overload.paramSlots[0]] = FROM_ALL_ARGS;
+  } else {
+    for (let i = 0; i < args.length; i++) {
+      const slot = overload.paramSlots[i];
+      const v = args[i];
+      if (v instanceof Tensor || typeof slots[slot] === typeof v) sources[slot] = i;
+      else if (typeof v === 'number' && isListOf(slots[slot], v)) sources[slot] = AS_LIST - i;
+      else return null;
+    }
+  }
+  return { overload, id: opIdOf(overload), sources };
+}
+
+/**
+ * Runs the op as `shape` says, writing opArgs straight from the arguments. NO_MATCH when the call
+ * takes the generic path after all: a Tensor without a real handle, a getter that ran an op
+ * meanwhile, or CUDA out of memory (which the generic path retries after freeing memory).
+ */
+function fastCall(shape: CallShape, self: TensorLike | undefined, args: unknown[]): unknown {
+  const { overload, id, sources } = shape;
+  const out = overload.returnsNewTensor ? new Tensor() : undefined;
+  const writer = ++opArgsWriters;
+  let list = LIST_START;
+  opArgs[0] = sources.length;
+  for (let s = 0; s < sources.length; s++) {
+    const from = sources[s];
+    const at = 1 + 2 * s;
+    if (from === FROM_DEFAULT) {
+      opArgs[at] = ARG.undefined;
+    } else if (from <= FROM_ALL_ARGS) {
+      // At most MAX_FAST_ARGS numbers: they fit.
+      if (from === FROM_ALL_ARGS) writeNumberList(args, list);
+      else {
+        opArgs[list] = 1;
+        opArgs[list + 1] = args[AS_LIST - from] as number;
+      }
+      opArgs[at] = ARG.numberList;
+      opArgs[at + 1] = list;
+      list += 1 + opArgs[list];
+    } else {
+      const v = from === FROM_SELF ? self : args[from];
+      if (typeof v === 'number') {
+        opArgs[at] = ARG.number;
+        opArgs[at + 1] = v;
+      } else if (typeof v === 'boolean') {
+        opArgs[at] = v ? ARG.true : ARG.false;
+      } else {
+        const handle = (v as TensorLike)._h;
+        if (typeof handle !== 'number') return NO_MATCH;
+        opArgs[at] = ARG.number;
+        opArgs[at + 1] = handle;
+      }
+    }
+  }
+  if (opArgsWriters !== writer) return NO_MATCH;
+  let returned: unknown;
+  try {
+    returned = native.callOp(id, out);
+  } catch (e) {
+    if (isCudaOutOfMemory(e)) return NO_MATCH;
+    throw e;
+  }
+  return handBack(overload, self, args, resultOf(out, returned));
+}
+
+/** Calls op `table` with `args` (and `self` for a method): by the call's shape when it was seen before, else through bind. */
+function invoke(table: OpTable, self: TensorLike | undefined, args: unknown[]): unknown {
+  const key = shapeKey(args);
+  if (key < 0) return invokeGeneric(table, self, args, -1);
+  const shape = table.shapes.get(key);
+  if (shape === undefined) return invokeGeneric(table, self, args, key);
+  if (shape !== null) {
+    const result = fastCall(shape, self, args);
+    if (result !== NO_MATCH) return result;
+  }
+  return invokeGeneric(table, self, args, -1);
+}
+
+/** Picks the first overload that binds; records the call's shape under `key` (unless -1) for fastCall. */
+function invokeGeneric(table: OpTable, self: TensorLike | undefined, args: unknown[], key: number): unknown {
+  const { name, overloads } = table;
   let options: Record<string, unknown> | undefined;
   let positional = args;
   if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
@@ -395,6 +538,7 @@ function invoke(name: string, overloads: Overload[], self: TensorLike | undefine
     const overload = overloads[i];
     const slots = bind(overload, self, positional, options);
     if (slots === null) continue;
+    if (key >= 0) table.shapes.set(key, shapeOf(overload, positional, slots));
     const id = opIdOf(overload);
     let result: unknown;
     try {
@@ -404,32 +548,36 @@ function invoke(name: string, overloads: Overload[], self: TensorLike | undefine
       if (!isCudaOutOfMemory(e)) throw e;
       result = retryAfterCudaOom(() => call(overload, id, slots), e);
     }
-    if (result === undefined && overload.schema.returns.length === 1) {
-      // In-place op: libtorch returned its first argument; hand back the caller's object.
-      return overload.selfSlot === 0 ? self : positional[0];
-    }
+    result = handBack(overload, self, positional, result);
     if (options?.requires_grad === true && overload.isFactory) (result as { requires_grad_(b: boolean): unknown }).requires_grad_(true);
     return result;
   }
+  if (key >= 0) table.shapes.set(key, null);
   throw noMatch(self === undefined ? name : `Tensor.${name}`, overloads, positional, options);
+}
+
+/** @internal For tests: the overload that each call shape of op `name` seen so far takes (`null`: the generic path), by the shape's key. */
+export function callShapes(name: string, asMethod: boolean): Map<number, string | null> {
+  const shapes = (asMethod ? methodTables : functionTables).get(name)?.shapes ?? new Map<number, CallShape | null>();
+  return new Map([...shapes].map(([key, shape]) => [key, shape && `${shape.overload.schema.name}.${shape.overload.schema.overload}`]));
 }
 
 /** Calls self.<name>(...args) through the generated op table. */
 export function callMethod(self: TensorLike, name: string, args: unknown[]): unknown {
-  return invoke(name, overloadsFor(name, true), self, args);
+  return invoke(opTable(name, true), self, args);
 }
 
 /** A torch.<name> function bound to its overloads once (the hot path of generated functions). */
 export function makeFunction(name: string): (...args: unknown[]) => unknown {
-  let overloads: Overload[] | undefined;
-  return (...args: unknown[]) => invoke(name, (overloads ??= overloadsFor(name, false)), undefined, args);
+  let table: OpTable | undefined;
+  return (...args: unknown[]) => invoke((table ??= opTable(name, false)), undefined, args);
 }
 
 /** A Tensor method bound to its overloads once (the hot path of generated methods). */
 export function makeMethod(name: string): (this: TensorLike, ...args: unknown[]) => unknown {
-  let overloads: Overload[] | undefined;
+  let table: OpTable | undefined;
   return function (this: TensorLike, ...args: unknown[]) {
-    return invoke(name, (overloads ??= overloadsFor(name, true)), this, args);
+    return invoke((table ??= opTable(name, true)), this, args);
   };
 }
 

@@ -4,6 +4,7 @@
 import * as dist from '../../lib/distributed/index.js';
 import { report, rank, worldSize as world, torch } from './_worker_util.js';
 import type { Tensor } from '../../lib/tensor.js';
+import { collectGarbage } from '../../lib/memory.js';
 
 const D = torch.float64;
 const T = (values: number[]) => torch.tensor(values, { dtype: D });
@@ -122,7 +123,9 @@ await capture('init_twice', () => dist.init_process_group({ backend: 'gloo', ini
 await capture('bad_op', () => dist.all_reduce(T([1]), { op: 'sum' as never }));
 await capture('not_tensor', () => dist.broadcast([1, 2] as never, 0));
 
-// Collectives leave no tensor behind (composed ones dispose their temporaries).
+// Collectives leave no tensor behind (composed ones dispose their temporaries). Garbage of the
+// code above is collected first, so that the GC freeing it meanwhile cannot change the count.
+collectGarbage();
 const leakStart = torch.liveTensorCount();
 {
   const x = T(base);
