@@ -2,9 +2,10 @@
 // linear algebra, shape ops, clone/detach/allclose/equal: values against PyTorch 1.13
 // (test/fixtures/core_ops.json, written by scripts/fixtures/make_core.py).
 import { afterAll, describe, expect, it } from 'vitest';
-import torch, { Tensor } from '../lib/index.js';
+import torch, { Tensor, TorchError } from '../lib/index.js';
 import { native, type Handle } from '../lib/_C.js';
 import { callOp, callShapes, shapeKey } from '../lib/_ops/dispatch.js';
+import { collectGarbage } from '../lib/memory.js';
 import { expectTensor, fromFixture, isTensorFixture, loadFixture, type TensorFixture } from './_util.js';
 
 interface OpsFixture {
@@ -289,51 +290,83 @@ describe('ops match PyTorch (core_ops.json)', () => {
 
 // A call whose arguments are Tensors, numbers and booleans is bound once per shape (their count and
 // kinds); later calls of that shape write the op's arguments directly (lib/_ops/dispatch.ts fastCall).
+// A trailing options object, even an empty one, always takes the generic path: each case compares
+// the two.
+const viaGeneric = <T>(self: unknown, fn: (...args: never[]) => T, ...args: unknown[]): T => (fn as (...a: unknown[]) => T).call(self, ...args, {});
 describe('repeated call shapes', () => {
   it('are remembered per kind: a float where an int was is bound afresh and refused, as on a first call', () => torch.tidy(() => {
     const x = torch.arange(6, { dtype: torch.float32 }).reshape(2, 3);
-    expect(x.sum(1).tolist()).toEqual([3, 12]);
-    expect(x.sum(1).tolist()).toEqual([3, 12]);
+    for (let i = 0; i < 2; i++) expect(x.sum(1).tolist()).toEqual(x.sum(1, {}).tolist());
     expect(callShapes('sum', true).get(shapeKey([1]))).toBe('sum.dim_IntList');
     expect(() => x.sum(1.5)).toThrow(/sum\(\) received an invalid combination of arguments - got \(float\)/);
     expect(callShapes('sum', true).get(shapeKey([1.5]))).toBeNull();
-    expect(torch.zeros(2, 3).shape).toEqual([2, 3]);
-    expect(torch.zeros(4, 1).shape).toEqual([4, 1]); // varargs, all the arguments as one list
+    expect(() => x.sum(1.5)).toThrow(/sum\(\) received an invalid combination of arguments - got \(float\)/);
+    for (const sizes of [[2, 3], [4, 1]]) expect(torch.zeros(...sizes).shape).toEqual(viaGeneric(torch, torch.zeros, ...sizes).shape); // varargs: all the arguments as one list
     expect(() => torch.zeros(2, 3.5)).toThrow(/zeros\(\) received an invalid combination of arguments/);
-    expect(x.view(3, 2).tolist()).toEqual([[0, 1], [2, 3], [4, 5]]);
-    expect(x.view(6, 1).shape).toEqual([6, 1]);
+    for (const sizes of [[3, 2], [6, 1]]) expect(x.view(...sizes).tolist()).toEqual(viaGeneric(x, x.view, ...sizes).tolist());
   }));
-  it('keep numbers for tensors as wrapped numbers: type promotion and the recorded backward are those of the first call', () => torch.tidy(() => {
+  it('keep numbers for tensors as wrapped numbers: type promotion and the recorded backward are those of the generic path', () => torch.tidy(() => {
     const ints = torch.tensor([1, 2], { dtype: torch.int64 });
-    for (const [value, dtype] of [[2, torch.int64], [3, torch.int64], [2.5, torch.float32], [0.5, torch.float32]] as const) {
-      const y = ints.mul(value);
-      expect([y.dtype, y.tolist()]).toEqual([dtype, [value, 2 * value]]);
+    for (const value of [2, 3, 2.5, 0.5, true, false]) {
+      for (const op of ['mul', 'add'] as const) {
+        const [fast, generic] = [ints[op](value as number), viaGeneric(ints, ints[op], value)];
+        expect([fast.dtype, fast.tolist()], `${op}(${value})`).toEqual([generic.dtype, generic.tolist()]);
+      }
     }
     const w = torch.ones(2, { requires_grad: true });
-    for (let i = 0; i < 2; i++) expect(w.mul(2).grad_fn?.name()).toBe('MulBackward0');
-    expect(ints.add(true).tolist()).toEqual([2, 3]);
-    expect(ints.add(false).tolist()).toEqual([1, 2]);
+    for (let i = 0; i < 2; i++) expect(w.mul(2).grad_fn?.name()).toBe(viaGeneric(w, w.mul, 2).grad_fn?.name());
   }));
   it('in-place ops hand back their own object on every call', () => torch.tidy(() => {
-    const t = torch.zeros(3);
-    const one = torch.ones(3);
-    for (let i = 0; i < 3; i++) expect(t.add_(one)).toBe(t);
-    expect(t.tolist()).toEqual([3, 3, 3]);
+    const [t, generic, one] = [torch.zeros(3), torch.zeros(3), torch.ones(3)];
+    for (let i = 0; i < 3; i++) {
+      expect(t.add_(one)).toBe(t);
+      generic.add_(one, {});
+    }
+    expect(t.tolist()).toEqual(generic.tolist());
     expect(torch.relu_(t)).toBe(t);
     expect(torch.relu_(t)).toBe(t);
   }));
   it('report disposed and fake tensors as on a first call, and the op works after', () => torch.tidy(() => {
     const a = torch.ones(2);
     const b = torch.ones(2);
-    expect(a.add(b).tolist()).toEqual([2, 2]);
+    expect(a.add(b).tolist()).toEqual(a.add(b, {}).tolist());
     const gone = torch.ones(2);
     gone.dispose();
     expect(() => a.add(gone)).toThrow(/'other' is a Tensor that was disposed/);
     expect(() => gone.add(a)).toThrow(/'self' is a Tensor that was disposed/);
     const fake = Object.create(Tensor.prototype) as Tensor;
     expect(() => a.add(fake)).toThrow(/add\(\) received an invalid combination of arguments - got \(Tensor\)/);
-    expect(a.add(b).tolist()).toEqual([2, 2]);
+    expect(a.add(b).tolist()).toEqual(a.add(b, {}).tolist());
   }));
+  it('retry once after a CUDA out-of-memory error, after freeing memory, as the generic path does', () => {
+    const [a, b] = [torch.ones(2), torch.full([2], 3)];
+    const expected = viaGeneric(a, a.add, b).tolist();
+    a.add(b).dispose(); // the shape is known from here on
+    const callOp = native.callOp;
+    const stub = (fn: typeof callOp) => ((native as { callOp: typeof callOp }).callOp = fn);
+    try {
+      for (const run of [() => a.add(b), () => viaGeneric(a, a.add, b)]) {
+        collectGarbage();
+        const freed = torch.liveTensorCount();
+        (() => torch.ones(1000))(); // garbage: memory is short until a collection frees it
+        let calls = 0;
+        stub((...args) => {
+          calls++;
+          if (torch.liveTensorCount() > freed) throw new TorchError('CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.19 GiB total capacity)');
+          return callOp(...args);
+        });
+        const result = run();
+        stub(callOp);
+        expect(result.tolist()).toEqual(expected);
+        expect(calls).toBe(2); // the failed call and one retry after the collection
+        result.dispose();
+      }
+    } finally {
+      stub(callOp);
+      a.dispose();
+      b.dispose();
+    }
+  });
 });
 
 /** In-place forms: [out-of-place case whose values they must match, in-place expression on a clone]. */

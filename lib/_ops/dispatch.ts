@@ -7,7 +7,7 @@ import { isPlainObject } from '../_args.js';
 import { native, type Handle } from '../_C.js';
 import { Device } from '../device.js';
 import { DType, Layout, MemoryFormat } from '../dtype.js';
-import { isCudaOutOfMemory, retryAfterCudaOom } from '../cuda_memory.js';
+import { retryAfterCudaOom } from '../cuda_memory.js';
 import { NotImplementedError, TorchError, TorchTypeError } from '../errors.js';
 import { NATIVE_FUNCTIONS } from '../_generated/native_functions.js';
 import { isExposed, parseSchema, type Schema, type SchemaArg } from './schema.js';
@@ -462,8 +462,8 @@ function shapeOf(overload: Overload, args: unknown[], slots: unknown[]): CallSha
 
 /**
  * Runs the op as `shape` says, writing opArgs straight from the arguments. NO_MATCH when the call
- * takes the generic path after all: a Tensor without a real handle, a getter that ran an op
- * meanwhile, or CUDA out of memory (which the generic path retries after freeing memory).
+ * takes the generic path after all: a Tensor without a real handle, or a getter that ran an op
+ * meanwhile.
  */
 function fastCall(shape: CallShape, self: TensorLike | undefined, args: unknown[]): unknown {
   const { overload, id, sources } = shape;
@@ -502,14 +502,7 @@ function fastCall(shape: CallShape, self: TensorLike | undefined, args: unknown[
     }
   }
   if (opArgsWriters !== writer) return NO_MATCH;
-  let returned: unknown;
-  try {
-    returned = native.callOp(id, out);
-  } catch (e) {
-    if (isCudaOutOfMemory(e)) return NO_MATCH;
-    throw e;
-  }
-  return handBack(overload, self, args, resultOf(out, returned));
+  return handBack(overload, self, args, resultOf(out, native.callOp(id, out)));
 }
 
 /** Calls op `table` with `args` (and `self` for a method): by the call's shape when it was seen before, else through bind. */
@@ -519,7 +512,13 @@ function invoke(table: OpTable, self: TensorLike | undefined, args: unknown[]): 
   const shape = table.shapes.get(key);
   if (shape === undefined) return invokeGeneric(table, self, args, key);
   if (shape !== null) {
-    const result = fastCall(shape, self, args);
+    let result: unknown;
+    try {
+      result = fastCall(shape, self, args);
+    } catch (e) {
+      // As in invokeGeneric: collect, empty the cache and retry once.
+      result = retryAfterCudaOom(() => fastCall(shape, self, args), e);
+    }
     if (result !== NO_MATCH) return result;
   }
   return invokeGeneric(table, self, args, -1);
@@ -544,8 +543,7 @@ function invokeGeneric(table: OpTable, self: TensorLike | undefined, args: unkno
     try {
       result = call(overload, id, slots);
     } catch (e) {
-      // GPU memory that only the GC can free: collect, empty the cache and retry once.
-      if (!isCudaOutOfMemory(e)) throw e;
+      // GPU memory that only the GC can free: collect, empty the cache and retry once (other errors pass through).
       result = retryAfterCudaOom(() => call(overload, id, slots), e);
     }
     result = handBack(overload, self, positional, result);
