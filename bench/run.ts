@@ -1,11 +1,15 @@
-// npm run bench [-- --quick] [--cases a,b] [--reps N] [--seconds S] [--no-python]
+// npm run bench [-- --quick] [--cases a,b] [--reps N] [--seconds S] [--no-python] [--floor]
 // Runs every case of bench/cases.ts and its twin in bench/cases.py, interleaved, each
 // in a fresh process, several times; prints case | torch-node | PyTorch | ratio (median
 // time, torch-node ÷ PyTorch: below 1 means torch-node is faster) and writes
 // bench/results.json. Both sides use the same thread count (BENCH_THREADS, default 1).
+// --floor also builds bench/floor and runs, beside the two, the cases it has in C++ (libtorch
+// alone, no binding), and measures what it costs V8's collector to own a tensor: the table then
+// has the lowest ratio that a binding whose tensors the GC owns could reach (see floorRatio).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
@@ -19,6 +23,7 @@ const option = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
 const quick = flag('--quick');
+const withFloor = flag('--floor');
 const reps = Number(option('--reps', quick ? '1' : '5'));
 const seconds = Number(option('--seconds', quick ? '0.2' : '2'));
 const threads = process.env.BENCH_THREADS ?? '1';
@@ -63,13 +68,13 @@ function tsFiles(dir: string): string[] {
  */
 function compileCases(): string {
   const outdir = join(root, 'build', 'bench-js');
-  const entryPoints = [join(here, 'cases.ts'), ...tsFiles(join(root, 'lib')), ...tsFiles(join(root, 'examples', 'book'))];
+  const entryPoints = [join(here, 'cases.ts'), join(here, 'floor', 'gc_ownership.ts'), ...tsFiles(join(root, 'lib')), ...tsFiles(join(root, 'examples', 'book'))];
   buildSync({ entryPoints, outdir, outbase: root, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
   return join(outdir, 'bench', 'cases.js');
 }
 const compiledCases = compileCases();
 
-interface Sample { value: number; unit: string; per?: number }
+interface Sample { value: number; unit: string; per?: number; results?: number }
 
 function runSide(command: string, argv: string[]): Sample {
   const result = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, BENCH_THREADS: threads }, maxBuffer: 1 << 24 });
@@ -85,11 +90,40 @@ const median = (xs: number[]) => {
 };
 const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);
 
-interface Row { case: string; unit: string; per?: number; torch_node: number[]; pytorch: number[] }
+/**
+ * Builds bench/floor (build/floor): libtorch_cases, the C++ twins of some cases, and
+ * gc_ownership.node. The cases it has, by name.
+ */
+function buildFloor(): { cases: Set<string>; program: string; addon: string } {
+  const dir = join(root, 'build', 'floor');
+  const nodeApi = (createRequire(import.meta.url)('node-api-headers') as { include_dir: string }).include_dir;
+  const generator = existsSync('/usr/bin/ninja') || existsSync('/usr/local/bin/ninja') ? ['-G', 'Ninja'] : [];
+  const run = (argv: string[]) => execFileSync('cmake', argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  run(['-S', join(here, 'floor'), '-B', dir, ...generator, `-DNODE_API_INCLUDE_DIR=${nodeApi}`]);
+  run(['--build', dir]);
+  const program = join(dir, 'libtorch_cases');
+  const cases = new Set(execFileSync(program, ['--list'], { encoding: 'utf8' }).trim().split('\n'));
+  return { cases, program, addon: join(dir, 'gc_ownership.node') };
+}
+const floor = withFloor ? buildFloor() : null;
+
+/**
+ * What it costs V8's collector to own one tensor, in µs: a native call with a fresh object, plus
+ * a tensor freed by a Node-API finalizer instead of at once (bench/floor/gc_ownership.ts).
+ */
+function gcOwnershipCost(addon: string): { callOnly: number; tensorFreedAtOnce: number; tensorOwnedByGc: number; perTensor: number } {
+  const script = join(dirname(compiledCases), 'floor', 'gc_ownership.js');
+  const result = spawnSync(process.execPath, ['--expose-gc', script, addon, String(Math.max(1, seconds))], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`gc_ownership failed:\n${result.stderr}`);
+  const probes = JSON.parse(result.stdout.trim().split('\n').pop()!) as { callOnly: number; tensorFreedAtOnce: number; tensorOwnedByGc: number };
+  return { ...probes, perTensor: probes.callOnly + probes.tensorOwnedByGc - probes.tensorFreedAtOnce };
+}
+
+interface Row { case: string; unit: string; per?: number; torch_node: number[]; pytorch: number[]; libtorch: number[]; results?: number }
 const rows: Row[] = [];
 let failed = false;
 for (const name of cases) {
-  const row: Row = { case: name, unit: '', torch_node: [], pytorch: [] };
+  const row: Row = { case: name, unit: '', torch_node: [], pytorch: [], libtorch: [] };
   try {
     for (let r = 0; r < reps; r++) {
       const ours = runSide(process.execPath, [compiledCases, name, String(seconds)]);
@@ -97,6 +131,11 @@ for (const name of cases) {
       row.per = ours.per;
       row.torch_node.push(ours.value);
       if (python) row.pytorch.push(runSide(python, [join(here, 'cases.py'), name, String(seconds)]).value);
+      if (floor?.cases.has(name)) {
+        const alone = runSide(floor.program, [name, String(seconds)]);
+        row.libtorch.push(alone.value);
+        row.results = alone.results;
+      }
     }
   } catch (e) {
     failed = true;
@@ -105,20 +144,35 @@ for (const name of cases) {
   rows.push(row);
   const t = row.torch_node.length ? median(row.torch_node) : NaN;
   const p = row.pytorch.length ? median(row.pytorch) : NaN;
-  process.stderr.write(`${name}: torch-node ${t.toFixed(2)} ${row.unit}${python ? `, PyTorch ${p.toFixed(2)}, ratio ${(t / p).toFixed(3)}` : ''}\n`);
+  const alone = row.libtorch.length ? `, libtorch alone ${median(row.libtorch).toFixed(2)}` : '';
+  process.stderr.write(`${name}: torch-node ${t.toFixed(2)} ${row.unit}${python ? `, PyTorch ${p.toFixed(2)}, ratio ${(t / p).toFixed(3)}` : ''}${alone}\n`);
+}
+const ownership = floor ? gcOwnershipCost(floor.addon) : null;
+
+/**
+ * The lowest ratio a binding whose tensors V8's collector owns could reach: libtorch alone, plus
+ * for each tensor a step returns to JS a native call and its ownership, over PyTorch's time.
+ */
+function floorRatio(row: Row): string {
+  if (!ownership || !row.libtorch.length || !row.pytorch.length) return 'n/a';
+  return ((median(row.libtorch) + (row.results ?? 0) * ownership.perTensor) / median(row.pytorch)).toFixed(3);
 }
 
 const fmt = (xs: number[], unit: string) => (xs.length ? `${median(xs).toFixed(unit.startsWith('MiB') ? 0 : 2)} ±${(spread(xs) * 50).toFixed(0)}%` : 'n/a');
-const header = `| case | unit | torch-node | PyTorch ${pythonTorch ?? '(not run)'} | ratio |`;
-const lines = [header, '|---|---|---:|---:|---:|'];
+const header = `| case | unit | torch-node | PyTorch ${pythonTorch ?? '(not run)'} | ratio |${floor ? ' libtorch alone | floor ratio |' : ''}`;
+const lines = [header, `|---|---|---:|---:|---:|${floor ? '---:|---:|' : ''}`];
 for (const row of rows) {
   const ratio = row.torch_node.length && row.pytorch.length ? (median(row.torch_node) / median(row.pytorch)).toFixed(3) : 'n/a';
-  lines.push(`| ${row.case} | ${row.unit} | ${fmt(row.torch_node, row.unit)} | ${fmt(row.pytorch, row.unit)} | ${ratio} |`);
+  const floorCells = floor ? ` ${fmt(row.libtorch, row.unit)} | ${floorRatio(row)} |` : '';
+  lines.push(`| ${row.case} | ${row.unit} | ${fmt(row.torch_node, row.unit)} | ${fmt(row.pytorch, row.unit)} | ${ratio} |${floorCells}`);
 }
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${threads} thread(s) per side, ${reps} runs × ${seconds} s per case (median ± half the range)`;
-console.log(`${machine}\n\n${lines.join('\n')}`);
+const ownershipLine = ownership
+  ? `\n\nGC ownership of a tensor (bench/floor/gc_ownership.ts): ${ownership.perTensor.toFixed(3)} µs = a native call with a fresh object ${ownership.callOnly.toFixed(3)} + freed by a finalizer ${ownership.tensorOwnedByGc.toFixed(3)} − freed at once ${ownership.tensorFreedAtOnce.toFixed(3)}`
+  : '';
+console.log(`${machine}\n\n${lines.join('\n')}${ownershipLine}`);
 writeFileSync(
   join(here, quick ? 'results-quick.json' : 'results.json'),
-  JSON.stringify({ machine, date: new Date().toISOString(), python, pythonTorch, threads: Number(threads), reps, seconds, rows }, null, 2) + '\n',
+  JSON.stringify({ machine, date: new Date().toISOString(), python, pythonTorch, threads: Number(threads), reps, seconds, ownership, rows }, null, 2) + '\n',
 );
 if (failed) process.exit(1);

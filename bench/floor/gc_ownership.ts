@@ -1,0 +1,40 @@
+// The cost of letting V8's collector own a libtorch tensor (build/floor/gc_ownership.node, from
+// bench/floor/gc_ownership.cpp), measured as three loops that differ in that alone:
+//   node --expose-gc --import tsx bench/floor/gc_ownership.ts <addon> <seconds>
+// prints { callOnly, tensorFreedAtOnce, tensorOwnedByGc } in µs per iteration (each the median of
+// three rounds). Every iteration makes a fresh object, as an op makes the Tensor it returns, and
+// every 4,096 iterations run a young collection, as lib/memory.ts does for every 4,096 new tensors.
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+
+type Probe = (owner: object) => void;
+const addon = createRequire(import.meta.url)(resolve(process.argv[2])) as Record<'callOnly' | 'tensorFreedAtOnce' | 'tensorOwnedByGc', Probe>;
+const seconds = Number(process.argv[3] ?? 1);
+const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
+if (gc === undefined) throw new Error('gc_ownership.ts: run node with --expose-gc');
+
+class Owner {
+  _h = 0;
+}
+const BATCH = 4096;
+
+function usPerIteration(probe: Probe, budget: number): number {
+  let iterations = 0;
+  const start = performance.now();
+  const end = start + budget * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < BATCH; i++) probe(new Owner());
+    gc!({ type: 'minor' });
+    iterations += BATCH;
+  }
+  return ((performance.now() - start) * 1000) / iterations;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const names = ['callOnly', 'tensorFreedAtOnce', 'tensorOwnedByGc'] as const;
+const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+for (const name of names) usPerIteration(addon[name], 0.1); // warm-up
+for (let round = 0; round < 3; round++) {
+  for (const name of names) samples.get(name)!.push(usPerIteration(addon[name], seconds / 9));
+}
+console.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, median(samples.get(n)!)]))));
