@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { native } from '../lib/_C.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -76,8 +77,8 @@ const compiledCases = compileCases();
 
 interface Sample { value: number; unit: string; per?: number; results?: number }
 
-function runSide(command: string, argv: string[]): Sample {
-  const result = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, BENCH_THREADS: threads }, maxBuffer: 1 << 24 });
+function runSide(command: string, argv: string[], env: Record<string, string> = {}): Sample {
+  const result = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, BENCH_THREADS: threads, ...env }, maxBuffer: 1 << 24 });
   if (result.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed:\n${result.stderr}`);
   const line = result.stdout.trim().split('\n').pop()!;
   return JSON.parse(line) as Sample;
@@ -94,7 +95,7 @@ const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(..
  * Builds bench/floor (build/floor): libtorch_cases, the C++ twins of some cases, and
  * gc_ownership.node. The cases it has, by name.
  */
-function buildFloor(): { cases: Set<string>; program: string; addon: string } {
+function buildFloor(): { cases: Set<string>; program: string; env: Record<string, string>; addon: string } {
   const dir = join(root, 'build', 'floor');
   const nodeApi = (createRequire(import.meta.url)('node-api-headers') as { include_dir: string }).include_dir;
   const generator = existsSync('/usr/bin/ninja') || existsSync('/usr/local/bin/ninja') ? ['-G', 'Ninja'] : [];
@@ -103,7 +104,12 @@ function buildFloor(): { cases: Set<string>; program: string; addon: string } {
   run(['--build', dir]);
   const program = join(dir, 'libtorch_cases');
   const cases = new Set(execFileSync(program, ['--list'], { encoding: 'utf8' }).trim().split('\n'));
-  return { cases, program, addon: join(dir, 'gc_ownership.node') };
+  // The glibc heap thresholds that the addon sets for itself (native/addon.cpp tuneMalloc), set
+  // here through glibc's environment: the floor is what a binding could reach, and a binding can
+  // keep its heap as torch-node does.
+  const tuning = native.mallocTuning();
+  const env: Record<string, string> = tuning ? { MALLOC_MMAP_THRESHOLD_: String(tuning[0]), MALLOC_TRIM_THRESHOLD_: String(tuning[1]) } : {};
+  return { cases, program, env, addon: join(dir, 'gc_ownership.node') };
 }
 const floor = withFloor ? buildFloor() : null;
 
@@ -132,7 +138,7 @@ for (const name of cases) {
       row.torch_node.push(ours.value);
       if (python) row.pytorch.push(runSide(python, [join(here, 'cases.py'), name, String(seconds)]).value);
       if (floor?.cases.has(name)) {
-        const alone = runSide(floor.program, [name, String(seconds)]);
+        const alone = runSide(floor.program, [name, String(seconds)], floor.env);
         row.libtorch.push(alone.value);
         row.results = alone.results;
       }

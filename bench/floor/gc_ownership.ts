@@ -8,9 +8,10 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 
 type Probe = (owner: object) => void;
-const addon = createRequire(import.meta.url)(resolve(process.argv[2])) as Record<'callOnly' | 'tensorFreedAtOnce' | 'tensorOwnedByGc', Probe>;
+type Addon = Record<'callOnly' | 'tensorFreedAtOnce' | 'tensorOwnedByGc', Probe> & { ownedTensors(): number };
+const addon = createRequire(import.meta.url)(resolve(process.argv[2])) as Addon;
 const seconds = Number(process.argv[3] ?? 1);
-const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
+const gc = (globalThis as { gc?: (options?: { type: 'minor' }) => void }).gc;
 if (gc === undefined) throw new Error('gc_ownership.ts: run node with --expose-gc');
 
 class Owner {
@@ -37,4 +38,7 @@ for (const name of names) usPerIteration(addon[name], 0.1); // warm-up
 for (let round = 0; round < 3; round++) {
   for (const name of names) samples.get(name)!.push(usPerIteration(addon[name], seconds / 9));
 }
+// The loop measured ownership only if the collector did free what it owned.
+gc();
+if (addon.ownedTensors() > BATCH) throw new Error(`gc_ownership: ${addon.ownedTensors()} tensors were never finalized`);
 console.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, median(samples.get(n)!)]))));

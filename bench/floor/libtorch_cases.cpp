@@ -39,6 +39,12 @@ double timeIt(const std::function<void()>& step, double seconds) {
   return secondsSince(start) * 1e6 / static_cast<double>(iterations);
 }
 
+// A twin that computed something else would time something else: its output must have the shape
+// the Python case's has.
+void checkShape(const char* name, const at::Tensor& output, at::IntArrayRef expected) {
+  TORCH_CHECK(output.sizes() == expected, name, ": output of shape ", output.sizes(), ", expected ", expected);
+}
+
 // A parameter of a layer: small random values (their size does not change the kernels' time).
 at::Tensor parameter(at::IntArrayRef shape) { return (at::randn(shape) * 0.05).requires_grad_(); }
 
@@ -108,6 +114,7 @@ const std::map<std::string, Case>& cases() {
          Sgd optimizer{model.params, 0.01, 0.9};
          auto x = at::randn({8, 3, 32, 32});
          auto y = at::randint(0, 10, {8});
+         checkShape("cnn_train_b8", model.forward(x), {8, 10});
          auto step = [&] {
            optimizer.zeroGrad();
            at::cross_entropy_loss(model.forward(x), y).backward();
@@ -118,14 +125,17 @@ const std::map<std::string, Case>& cases() {
       {"cnn_infer_b1", [](double s) {
          Cnn model;
          auto x = at::randn({1, 3, 32, 32});
+         checkShape("cnn_infer_b1", model.forward(x), {1, 10});
          return Sample{timeIt([&] { torch::NoGradGuard noGrad; model.forward(x); }, s), "us/step", 10};
        }},
       {"mlp_infer_b1", [](double s) {
          auto w1 = parameter({256, 784}), b1 = parameter({256}), w2 = parameter({10, 256}), b2 = parameter({10});
          auto x = at::randn({1, 784});
+         auto forward = [&] { return at::linear(at::relu(at::linear(x, w1, b1)), w2, b2); };
+         checkShape("mlp_infer_b1", forward(), {1, 10});
          auto step = [&] {
            torch::NoGradGuard noGrad;
-           at::linear(at::relu(at::linear(x, w1, b1)), w2, b2);
+           forward();
          };
          return Sample{timeIt(step, s), "us/step", 3};
        }},
