@@ -48,9 +48,9 @@ const indexCodes = new Float64Array(native.indexCodes);
 const MAX_INDICES = indexCodes.length / 4;
 
 /** Writes `indices` into indexCodes; returns the extra arguments (Tensors, int arrays as Float64Array). */
-function encodeIndices(what: string, indices: IndexSpec[]): unknown[] {
+function encodeIndices(what: string, indices: IndexSpec[]): readonly unknown[] {
   if (indices.length > MAX_INDICES) throw new IndexError(`${what}: too many indices (${indices.length}; at most ${MAX_INDICES})`);
-  const extras: unknown[] = [];
+  let extras: unknown[] | undefined; // most indexing has none: no array then
   for (let i = 0; i < indices.length; i++) {
     const spec = indices[i];
     const at = 4 * i;
@@ -74,18 +74,19 @@ function encodeIndices(what: string, indices: IndexSpec[]): unknown[] {
       indexCodes[at] = spec ? INDEX_KIND.true : INDEX_KIND.false;
     } else if (spec instanceof Tensor) {
       indexCodes[at] = INDEX_KIND.extra;
-      extras.push(spec);
+      (extras ??= []).push(spec);
     } else if (Array.isArray(spec)) {
       if (!spec.every((v) => Number.isInteger(v))) throw argumentError(what, `index ${i}`, 'an array of integers', spec);
       // The native side turns it into an int64 index tensor that no JS object has to own.
       indexCodes[at] = INDEX_KIND.extra;
-      extras.push(Float64Array.from(spec));
+      (extras ??= []).push(Float64Array.from(spec));
     } else {
       throw argumentError(what, `index ${i}`, 'an int, slice string, "...", null, boolean, Tensor or int array', spec);
     }
   }
-  return extras;
+  return extras ?? NO_EXTRAS;
 }
+const NO_EXTRAS: readonly unknown[] = Object.freeze([]);
 
 function parseSlice(what: string, spec: string, position: number): [number, number, number] {
   const m = SLICE.exec(spec.replace(/\s+/g, ''));

@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <ATen/TensorIndexing.h>
+#include <c10/util/SmallVector.h>
 
 namespace torch_node {
 
@@ -43,12 +44,15 @@ static TensorIndex extraIndex(Napi::Env env, napi_value item) {
 }
 
 // The `count` indices in the shared codes; their extras are info[firstExtra], info[firstExtra + 1], ...
-static std::vector<TensorIndex> decodeIndices(const Napi::CallbackInfo& info, napi_value countValue, size_t firstExtra) {
+// Inline room for this many: x[:, -1] and the like allocate nothing for their list.
+using IndexList = c10::SmallVector<TensorIndex, 4>;
+
+static IndexList decodeIndices(const Napi::CallbackInfo& info, napi_value countValue, size_t firstExtra) {
   Napi::Env env = info.Env();
   const double* codes = instance(env).indexCodes;
   uint32_t count = 0;
   if (napi_get_value_uint32(env, countValue, &count) != napi_ok || count > kMaxIndices) throw ArgumentError("index: bad index count");
-  std::vector<TensorIndex> indices;
+  IndexList indices;
   indices.reserve(count);
   size_t extra = firstExtra;
   for (uint32_t i = 0; i < count; i++) {
