@@ -117,11 +117,16 @@ const floor = withFloor ? buildFloor() : null;
  * What it costs V8's collector to own one tensor, in µs: a native call with a fresh object, plus
  * a tensor freed by a Node-API finalizer instead of at once (bench/floor/gc_ownership.ts).
  */
-function gcOwnershipCost(addon: string): { callOnly: number; tensorFreedAtOnce: number; tensorOwnedByGc: number; perTensor: number } {
+interface OwnershipProbes { callOnly: number; tensorFreedAtOnce: number; tensorOwnedByGc: number }
+function gcOwnershipCost(addon: string): (OwnershipProbes & { perTensor: number }) | null {
   const script = join(dirname(compiledCases), 'floor', 'gc_ownership.js');
   const result = spawnSync(process.execPath, ['--expose-gc', script, addon, String(Math.max(1, seconds))], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`gc_ownership failed:\n${result.stderr}`);
-  const probes = JSON.parse(result.stdout.trim().split('\n').pop()!) as { callOnly: number; tensorFreedAtOnce: number; tensorOwnedByGc: number };
+  if (result.status !== 0) {
+    failed = true;
+    console.error(`gc_ownership failed:\n${result.stderr}`);
+    return null;
+  }
+  const probes = JSON.parse(result.stdout.trim().split('\n').pop()!) as OwnershipProbes;
   return { ...probes, perTensor: probes.callOnly + probes.tensorOwnedByGc - probes.tensorFreedAtOnce };
 }
 
