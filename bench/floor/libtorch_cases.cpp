@@ -1,6 +1,6 @@
 // The cases of bench/cases.py that a binding's overhead could matter to, written against libtorch
 // directly: the same ops, shapes and kernels, with no binding around them. Their time is the floor
-// that neither Python nor torch-node can go below (bench/floor.ts).
+// that neither Python nor torch-node can go below (`npm run bench -- --floor`, bench/run.ts).
 //   libtorch_cases <case> <seconds>   prints {"case", "unit", "value", "results"} as bench/cases.py
 //                                     does, with the number of tensors a step returns to its caller;
 //   libtorch_cases --list             prints the cases it has, one per line.
