@@ -1,5 +1,5 @@
 // What it costs a JS binding to let the GC own a libtorch tensor, measured apart from everything
-// else a binding does (bench/floor.ts). Each function takes a fresh JS object, as a binding's
+// else a binding does (bench/floor/gc_ownership.ts). Each function takes a fresh JS object, as a binding's
 // op takes the Tensor object it returns:
 //   callOnly(obj)            the native call alone;
 //   tensorFreedAtOnce(obj)   + a tensor made and freed at once (as Python's refcount frees a result);
