@@ -8,7 +8,7 @@
 // has the lowest ratio that a binding whose tensors the GC owns could reach (see floorRatio).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,9 +98,8 @@ const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(..
 function buildFloor(): { cases: Set<string>; program: string; env: Record<string, string>; addon: string } {
   const dir = join(root, 'build', 'floor');
   const nodeApi = (createRequire(import.meta.url)('node-api-headers') as { include_dir: string }).include_dir;
-  const generator = existsSync('/usr/bin/ninja') || existsSync('/usr/local/bin/ninja') ? ['-G', 'Ninja'] : [];
   const run = (argv: string[]) => execFileSync('cmake', argv, { stdio: ['ignore', 'ignore', 'inherit'] });
-  run(['-S', join(here, 'floor'), '-B', dir, ...generator, `-DNODE_API_INCLUDE_DIR=${nodeApi}`]);
+  run(['-S', join(here, 'floor'), '-B', dir, `-DNODE_API_INCLUDE_DIR=${nodeApi}`]);
   run(['--build', dir]);
   const program = join(dir, 'libtorch_cases');
   const cases = new Set(execFileSync(program, ['--list'], { encoding: 'utf8' }).trim().split('\n'));
@@ -126,7 +125,8 @@ function gcOwnershipCost(addon: string): (OwnershipProbes & { perTensor: number 
     console.error(`gc_ownership failed:\n${result.stderr}`);
     return null;
   }
-  const probes = JSON.parse(result.stdout.trim().split('\n').pop()!) as OwnershipProbes;
+  const samples = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<keyof OwnershipProbes, number[]>;
+  const probes: OwnershipProbes = { callOnly: median(samples.callOnly), tensorFreedAtOnce: median(samples.tensorFreedAtOnce), tensorOwnedByGc: median(samples.tensorOwnedByGc) };
   return { ...probes, perTensor: probes.callOnly + probes.tensorOwnedByGc - probes.tensorFreedAtOnce };
 }
 

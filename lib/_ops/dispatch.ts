@@ -422,7 +422,7 @@ interface OpTable {
   shapes: Map<number, CallShape | null>;
 }
 
-/** The call's shape: its argument count and their kinds; -1 when one is of another kind. */
+/** @internal The call's shape: its argument count and their kinds; -1 when one is of another kind (exported for tests). */
 export function shapeKey(args: unknown[]): number {
   const n = args.length;
   if (n > MAX_FAST_ARGS) return -1;
